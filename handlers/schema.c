@@ -1,1 +1,386 @@
-/* placeholder */
+/*
+ * ticksink: table definitions and the start-up schema conversation.
+ *
+ * Every column ticksink sends is described once, in the tables below, with
+ * the type it has in each dialect and the other types that take the same
+ * RowBinary bytes (so an existing table with symbol String instead of
+ * LowCardinality(String) is accepted).  The CREATE statements, the INSERT
+ * column lists and the check of an existing table all come from these
+ * tables, so they cannot drift apart.
+ *
+ * Start-up asks the server for its version and settings before deciding
+ * anything: the dialect follows from what the server is, never from a guess.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "schema.h"
+#include "xmalloc.h"
+
+/* One column we send (or, with no types, one the server fills itself). */
+struct schema_col {
+	const char	*name;
+	const char	*legacy;	/* type on LEGACY; NULL: not sent */
+	const char	*current;	/* type on CURRENT; NULL: not sent */
+	const char	*also;		/* other accepted types, '|'-separated */
+};
+
+static const struct schema_col schema_ticks_cols[] = {
+	{ "timestamp", "DateTime('UTC')", "DateTime64(3, 'UTC')",
+	    "DateTime|DateTime64(3)" },
+	{ "timestamp_ms", "Int64", "Int64", NULL },
+	{ "symbol", "String", "LowCardinality(String)",
+	    "String|LowCardinality(String)" },
+	{ "price", "Float64", "Float64", NULL },
+	{ "volume", "Float64", "Float64", NULL },
+	{ "received_at", "DateTime('UTC')", "DateTime64(3, 'UTC')",
+	    "DateTime|DateTime64(3)" },
+	{ "received_at_ms", "Int64", NULL, NULL },
+	{ "kafka_partition", "Int32", "Int32", NULL },
+	{ "kafka_offset", "Int64", "Int64", NULL },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct schema_col schema_rejects_cols[] = {
+	{ "rejected_at", "DateTime('UTC')", "DateTime64(3, 'UTC')",
+	    "DateTime|DateTime64(3)" },
+	{ "rejected_at_ms", "Int64", NULL, NULL },
+	{ "kafka_topic", "String", "LowCardinality(String)",
+	    "String|LowCardinality(String)" },
+	{ "kafka_partition", "Int32", "Int32", NULL },
+	{ "kafka_offset", "Int64", "Int64", NULL },
+	{ "kafka_timestamp_ms", "Int64", "Int64", NULL },
+	{ "reason", "String", "LowCardinality(String)",
+	    "String|LowCardinality(String)" },
+	{ "detail", "String", "String", NULL },
+	{ "raw", "String", "String", NULL },
+	{ "raw_size", "UInt32", "UInt32", NULL },
+	{ NULL, NULL, NULL, NULL }
+};
+
+/* Per table: the columns, the filled-in column, partition and order keys. */
+struct schema_def {
+	const struct schema_col	*cols;
+	const char		*time_col;
+	const char		*order_by;
+};
+
+static const struct schema_def schema_defs[] = {
+	[SCHEMA_TICKS] = { schema_ticks_cols, "timestamp", "timestamp_ms" },
+	[SCHEMA_REJECTS] = { schema_rejects_cols, "rejected_at",
+	    "(kafka_topic, kafka_partition, kafka_offset)" },
+};
+
+static const char *schema_boot_names[] = {
+	"version", "settings", "database", "create_ticks", "create_rejects",
+	"columns_ticks", "columns_rejects", "done", "failed"
+};
+
+static const char	*schema_col_type(const struct schema_col *,
+			     enum schema_dialect);
+static bool		 schema_type_ok(const struct schema_col *,
+			     enum schema_dialect, const char *, size_t);
+static void		 schema_boot_set_state(struct schema_boot *,
+			     enum schema_boot_state);
+
+/* Name of a dialect, for logs. */
+const char *
+schema_dialect_name(enum schema_dialect d)
+{
+	return (d == SCHEMA_LEGACY ? "legacy" : "current");
+}
+
+/* Name of a start-up state, for logs. */
+const char *
+schema_boot_state_name(enum schema_boot_state s)
+{
+	return (schema_boot_names[s]);
+}
+
+/*
+ * Parse "major.minor.patch[...]" as SELECT version() answers it and derive
+ * the dialect: DateTime64, LowCardinality and TTL all exist from 20.1 on.
+ */
+int
+schema_parse_version(const char *s, size_t len, struct schema_caps *caps)
+{
+	char	tmp[64];
+	int	n;
+
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	if (len == 0 || len >= sizeof tmp)
+		return (-1);
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	memset(caps, 0, sizeof *caps);
+	if (sscanf(tmp, "%d.%d.%d%n", &caps->major, &caps->minor,
+	    &caps->patch, &n) != 3 || caps->major < 1)
+		return (-1);
+	if (caps->major > 20 || (caps->major == 20 && caps->minor >= 1)) {
+		caps->dialect = SCHEMA_CURRENT;
+		caps->ttl = true;
+	} else
+		caps->dialect = SCHEMA_LEGACY;
+	return (0);
+}
+
+/* The type a column has in a dialect, or NULL if it is not sent there. */
+static const char *
+schema_col_type(const struct schema_col *c, enum schema_dialect d)
+{
+	return (d == SCHEMA_LEGACY ? c->legacy : c->current);
+}
+
+/* Build CREATE TABLE IF NOT EXISTS for a table on this server. */
+char *
+schema_create_sql(const struct schema_caps *caps, enum schema_table t,
+    const char *db, const char *name, unsigned ttl_days)
+{
+	const struct schema_def	*def = &schema_defs[t];
+	const struct schema_col	*c;
+	struct buf		 b;
+	const char		*type, *sep = "";
+	char			*sql;
+	bool			 legacy = caps->dialect == SCHEMA_LEGACY;
+
+	buf_init(&b);
+	buf_add_str(&b, "CREATE TABLE IF NOT EXISTS ");
+	buf_add_str(&b, db);
+	buf_add_str(&b, ".");
+	buf_add_str(&b, name);
+	buf_add_str(&b, " (");
+	for (c = def->cols; c->name != NULL; c++) {
+		if ((type = schema_col_type(c, caps->dialect)) == NULL)
+			continue;
+		buf_add_str(&b, sep);
+		buf_add_str(&b, c->name);
+		buf_add_str(&b, " ");
+		buf_add_str(&b, type);
+		sep = ", ";
+	}
+	if (t == SCHEMA_TICKS)
+		buf_add_str(&b, legacy ?
+		    ", insert_time DateTime('UTC') DEFAULT now()" :
+		    ", insert_time DateTime64(3, 'UTC') DEFAULT now64(3)");
+	buf_add_str(&b, ") ENGINE = MergeTree PARTITION BY toYYYYMMDD(");
+	buf_add_str(&b, def->time_col);
+	buf_add_str(&b, ") ORDER BY ");
+	buf_add_str(&b, def->order_by);
+	if (caps->ttl && ttl_days > 0) {
+		xasprintf(&sql, " TTL toDateTime(%s) + INTERVAL %u DAY DELETE",
+		    def->time_col, ttl_days);
+		buf_add_str(&b, sql);
+		free(sql);
+	}
+	buf_add(&b, "", 1);
+	return ((char *)b.data);
+}
+
+/* Build the INSERT statement that names every column we send. */
+char *
+schema_insert_sql(enum schema_dialect d, enum schema_table t, const char *db,
+    const char *name)
+{
+	const struct schema_col	*c;
+	struct buf		 b;
+	const char		*sep = "";
+
+	buf_init(&b);
+	buf_add_str(&b, "INSERT INTO ");
+	buf_add_str(&b, db);
+	buf_add_str(&b, ".");
+	buf_add_str(&b, name);
+	buf_add_str(&b, " (");
+	for (c = schema_defs[t].cols; c->name != NULL; c++) {
+		if (schema_col_type(c, d) == NULL)
+			continue;
+		buf_add_str(&b, sep);
+		buf_add_str(&b, c->name);
+		sep = ", ";
+	}
+	buf_add_str(&b, ") FORMAT RowBinary");
+	buf_add(&b, "", 1);
+	return ((char *)b.data);
+}
+
+/* Is type (len bytes) acceptable for column c in dialect d? */
+static bool
+schema_type_ok(const struct schema_col *c, enum schema_dialect d,
+    const char *type, size_t len)
+{
+	const char	*want, *p, *end;
+
+	want = schema_col_type(c, d);
+	if (strlen(want) == len && memcmp(want, type, len) == 0)
+		return (true);
+	for (p = c->also; p != NULL && *p != '\0'; p = end + (*end == '|')) {
+		end = strchr(p, '|');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) == len && memcmp(p, type, len) == 0) {
+			/* DateTime64 only carries milliseconds on CURRENT. */
+			return (d == SCHEMA_CURRENT ||
+			    strncmp(p, "DateTime64", 10) != 0);
+		}
+	}
+	return (false);
+}
+
+/*
+ * Check an existing table: every column we send must exist with a type that
+ * takes our bytes.  Extra columns are fine (the server fills their defaults).
+ * The message names the column, both types, and for a missing column the
+ * ALTER statement that adds it.
+ */
+int
+schema_check_columns(enum schema_dialect d, enum schema_table t,
+    const char *db, const char *name, const char *tsv, size_t len,
+    char **cause)
+{
+	const struct schema_col	*c;
+	const char		*line, *end, *tab, *stop = tsv + len;
+	bool			 found;
+
+	for (c = schema_defs[t].cols; c->name != NULL; c++) {
+		if (schema_col_type(c, d) == NULL)
+			continue;
+		found = false;
+		for (line = tsv; line < stop; line = end + 1) {
+			if ((end = memchr(line, '\n', stop - line)) == NULL)
+				end = stop;
+			tab = memchr(line, '\t', end - line);
+			if (tab == NULL || (size_t)(tab - line) !=
+			    strlen(c->name) ||
+			    memcmp(line, c->name, tab - line) != 0)
+				continue;
+			found = true;
+			if (!schema_type_ok(c, d, tab + 1, end - tab - 1)) {
+				xasprintf(cause, "table %s.%s: column %s has "
+				    "type %.*s, expected %s", db, name,
+				    c->name, (int)(end - tab - 1), tab + 1,
+				    schema_col_type(c, d));
+				return (-1);
+			}
+			break;
+		}
+		if (!found) {
+			xasprintf(cause, "table %s.%s has no column %s; add "
+			    "it with: ALTER TABLE %s.%s ADD COLUMN %s %s",
+			    db, name, c->name, db, name, c->name,
+			    schema_col_type(c, d));
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Prepare the start-up conversation. Strings are borrowed. */
+void
+schema_boot_init(struct schema_boot *sb, const char *db, const char *ticks,
+    const char *rejects, unsigned ticks_ttl_days, unsigned rejects_ttl_days)
+{
+	memset(sb, 0, sizeof *sb);
+	sb->state = SCHEMA_BOOT_VERSION;
+	sb->database = db;
+	sb->tables[SCHEMA_TICKS] = ticks;
+	sb->tables[SCHEMA_REJECTS] = rejects;
+	sb->ticks_ttl_days = ticks_ttl_days;
+	sb->rejects_ttl_days = rejects_ttl_days;
+}
+
+/* Move to a new state. */
+static void
+schema_boot_set_state(struct schema_boot *sb, enum schema_boot_state s)
+{
+	sb->state = s;
+}
+
+/* The statement for the current step, or NULL when there is none. */
+char *
+schema_boot_next(struct schema_boot *sb)
+{
+	char	*sql;
+
+	switch (sb->state) {
+	case SCHEMA_BOOT_VERSION:
+		return (xstrdup("SELECT version()"));
+	case SCHEMA_BOOT_SETTINGS:
+		return (xstrdup("SELECT name FROM system.settings WHERE name "
+		    "= 'insert_deduplication_token'"));
+	case SCHEMA_BOOT_DATABASE:
+		xasprintf(&sql, "CREATE DATABASE IF NOT EXISTS %s",
+		    sb->database);
+		return (sql);
+	case SCHEMA_BOOT_CREATE_TICKS:
+		return (schema_create_sql(&sb->caps, SCHEMA_TICKS,
+		    sb->database, sb->tables[SCHEMA_TICKS],
+		    sb->ticks_ttl_days));
+	case SCHEMA_BOOT_CREATE_REJECTS:
+		return (schema_create_sql(&sb->caps, SCHEMA_REJECTS,
+		    sb->database, sb->tables[SCHEMA_REJECTS],
+		    sb->rejects_ttl_days));
+	case SCHEMA_BOOT_COLUMNS_TICKS:
+	case SCHEMA_BOOT_COLUMNS_REJECTS:
+		xasprintf(&sql, "SELECT name, type FROM system.columns WHERE "
+		    "database = '%s' AND table = '%s' FORMAT TabSeparatedRaw",
+		    sb->database, sb->tables[sb->state ==
+		    SCHEMA_BOOT_COLUMNS_TICKS ? SCHEMA_TICKS : SCHEMA_REJECTS]);
+		return (sql);
+	case SCHEMA_BOOT_DONE:
+	case SCHEMA_BOOT_FAILED:
+		break;
+	}
+	return (NULL);
+}
+
+/*
+ * Take the server's successful answer to the current statement and advance.
+ * A failed request is the caller's to retry; only answers that make going on
+ * pointless (an unknown version string, a mismatched table) fail here.
+ */
+int
+schema_boot_answer(struct schema_boot *sb, const char *body, size_t len,
+    char **cause)
+{
+	enum schema_table	t;
+
+	switch (sb->state) {
+	case SCHEMA_BOOT_VERSION:
+		if (schema_parse_version(body, len, &sb->caps) != 0) {
+			xasprintf(cause, "clickhouse: cannot parse version "
+			    "'%.*s'", (int)(len > 40 ? 40 : len), body);
+			schema_boot_set_state(sb, SCHEMA_BOOT_FAILED);
+			return (-1);
+		}
+		schema_boot_set_state(sb, SCHEMA_BOOT_SETTINGS);
+		break;
+	case SCHEMA_BOOT_SETTINGS:
+		sb->caps.dedup_token = len > 0;
+		schema_boot_set_state(sb, SCHEMA_BOOT_DATABASE);
+		break;
+	case SCHEMA_BOOT_DATABASE:
+	case SCHEMA_BOOT_CREATE_TICKS:
+	case SCHEMA_BOOT_CREATE_REJECTS:
+		schema_boot_set_state(sb, sb->state + 1);
+		break;
+	case SCHEMA_BOOT_COLUMNS_TICKS:
+	case SCHEMA_BOOT_COLUMNS_REJECTS:
+		t = sb->state == SCHEMA_BOOT_COLUMNS_TICKS ? SCHEMA_TICKS :
+		    SCHEMA_REJECTS;
+		if (schema_check_columns(sb->caps.dialect, t, sb->database,
+		    sb->tables[t], body, len, cause) != 0) {
+			schema_boot_set_state(sb, SCHEMA_BOOT_FAILED);
+			return (-1);
+		}
+		schema_boot_set_state(sb, sb->state + 1);
+		break;
+	case SCHEMA_BOOT_DONE:
+	case SCHEMA_BOOT_FAILED:
+		break;
+	}
+	return (0);
+}

@@ -1,1 +1,206 @@
-/* placeholder */
+/*
+ * ticksink: the ClickHouse side of the reactor.
+ *
+ * Start-up runs the schema conversation of handlers/schema.c one statement
+ * at a time over the same asynchronous HTTP path as the inserts: the loop
+ * never blocks, and a server that is not up yet is simply asked again with
+ * a growing delay.  Only when the tables are known to be right does the
+ * Kafka consumer start, so nothing is consumed that could not be stored.
+ *
+ * Credentials travel as X-ClickHouse-User / X-ClickHouse-Key headers, never
+ * in a URL (URLs end up in logs and proxies).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <curl/curl.h>
+
+#include "log.h"
+#include "sink.h"
+#include "svc.h"
+#include "xmalloc.h"
+
+#define CH_BOOT_RETRY_MAX_S	30
+
+static void	ch_boot_send(struct svc *);
+static void	ch_boot_done_cb(struct svc *, void *,
+		    const struct insert_response *);
+static void	ch_boot_retry_cb(evutil_socket_t, short, void *);
+static void	ch_insert_done_cb(struct svc *, void *,
+		    const struct insert_response *);
+static char	*ch_url_with_query(const char *, const char *);
+static int	 ch_first_line(const struct insert_response *);
+
+/* Prepare headers and the query URL. */
+void
+ch_init(struct svc *svc)
+{
+	struct conf	*c = svc->conf;
+	char		*h;
+
+	xasprintf(&h, "X-ClickHouse-User: %s", c->ch_user);
+	svc->headers = curl_slist_append(svc->headers, h);
+	free(h);
+	if (c->ch_password != NULL) {
+		xasprintf(&h, "X-ClickHouse-Key: %s", c->ch_password);
+		svc->headers = curl_slist_append(svc->headers, h);
+		explicit_bzero(h, strlen(h));
+		free(h);
+	}
+	/* No "Expect: 100-continue" round trip before each body. */
+	svc->headers = curl_slist_append(svc->headers, "Expect:");
+	if (svc->headers == NULL)
+		fatalx("curl_slist_append failed");
+	xasprintf(&svc->query_url, "%s/", c->ch_url);
+	svc->ev_boot_retry = evtimer_new(svc->base, ch_boot_retry_cb, svc);
+	schema_boot_init(&svc->boot, c->ch_database, c->ch_table,
+	    c->ch_rejects_table, 1, 7);
+}
+
+/* Free what ch_init made. */
+void
+ch_free(struct svc *svc)
+{
+	int	t;
+
+	curl_slist_free_all(svc->headers);
+	svc->headers = NULL;
+	free(svc->query_url);
+	for (t = 0; t < 2; t++)
+		free(svc->insert_url[t]);
+	if (svc->ev_boot_retry != NULL)
+		event_free(svc->ev_boot_retry);
+}
+
+/* base + "/?query=" + the escaped statement; returns allocated. */
+static char *
+ch_url_with_query(const char *base, const char *sql)
+{
+	char	*esc, *url;
+
+	if ((esc = curl_easy_escape(NULL, sql, 0)) == NULL)
+		fatalx("curl_easy_escape failed");
+	xasprintf(&url, "%s/?query=%s", base, esc);
+	curl_free(esc);
+	return (url);
+}
+
+/* Length of the first line of an answer, at most 300 bytes, for logs. */
+static int
+ch_first_line(const struct insert_response *r)
+{
+	const char	*nl;
+	size_t		 n = r->len > 300 ? 300 : r->len;
+
+	if ((nl = memchr(r->body, '\n', n)) != NULL)
+		n = nl - r->body;
+	return ((int)n);
+}
+
+/* Begin the start-up conversation. */
+void
+ch_boot_start(struct svc *svc)
+{
+	log_info("clickhouse: connecting to %s", svc->conf->ch_url);
+	ch_boot_send(svc);
+}
+
+/* Send the statement of the current start-up step. */
+static void
+ch_boot_send(struct svc *svc)
+{
+	char	*sql;
+
+	if ((sql = schema_boot_next(&svc->boot)) == NULL)
+		return;
+	log_debug("%s: %s: %s", __func__,
+	    schema_boot_state_name(svc->boot.state), sql);
+	http_post(svc, svc->query_url, sql, strlen(sql), sql, ch_boot_done_cb,
+	    NULL);
+}
+
+/* Retry timer for the start-up conversation. */
+static void
+ch_boot_retry_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	(void)fd;
+	(void)kind;
+	ch_boot_send(arg);
+}
+
+/* An answer during start-up: go on, wait and retry, or give up. */
+static void
+ch_boot_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
+{
+	struct timeval	 tv = { 1, 0 };
+	char		*cause, *sql;
+	int		 t;
+
+	(void)arg;
+	if (svc->drain != DRAIN_RUNNING) {
+		loop_drain_step(svc);
+		return;
+	}
+	if (r->transport != INSERT_NET_OK || r->status != 200) {
+		if (svc->boot_failures < 5)
+			tv.tv_sec = 1 << svc->boot_failures;
+		else
+			tv.tv_sec = CH_BOOT_RETRY_MAX_S;
+		svc->boot_failures++;
+		log_warnx("clickhouse: %s failed (%s %ld): %.*s; retrying in "
+		    "%lds", schema_boot_state_name(svc->boot.state),
+		    r->transport == INSERT_NET_OK ? "http" : "transport",
+		    r->status, ch_first_line(r), r->body, (long)tv.tv_sec);
+		evtimer_add(svc->ev_boot_retry, &tv);
+		return;
+	}
+	svc->boot_failures = 0;
+	if (schema_boot_answer(&svc->boot, r->body, r->len, &cause) != 0)
+		fatalx("%s", cause);
+	if (svc->boot.state != SCHEMA_BOOT_DONE) {
+		ch_boot_send(svc);
+		return;
+	}
+	log_info("clickhouse %d.%d.%d: %s dialect, dedup tokens %s, tables "
+	    "%s.%s and %s.%s ready", svc->boot.caps.major,
+	    svc->boot.caps.minor, svc->boot.caps.patch,
+	    schema_dialect_name(svc->boot.caps.dialect),
+	    svc->boot.caps.dedup_token ? "on" : "unsupported",
+	    svc->conf->ch_database, svc->conf->ch_table,
+	    svc->conf->ch_database, svc->conf->ch_rejects_table);
+	for (t = 0; t < 2; t++) {
+		sql = schema_insert_sql(svc->boot.caps.dialect, t,
+		    svc->conf->ch_database, svc->boot.tables[t]);
+		svc->insert_url[t] = ch_url_with_query(svc->conf->ch_url, sql);
+		free(sql);
+	}
+	svc->ch_ready = true;
+	loop_pipeline_start(svc, svc->boot.caps.dialect);
+}
+
+/* Send one insert the sink decided on. */
+void
+ch_insert(struct svc *svc, struct sink_insert *ins)
+{
+	http_post(svc, svc->insert_url[ins->table], ins->body.data,
+	    ins->body.len, NULL, ch_insert_done_cb, ins);
+}
+
+/* An insert's answer: log failures, then let the sink decide. */
+static void
+ch_insert_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
+{
+	struct sink_insert	*ins = arg;
+
+	if (r->transport != INSERT_NET_OK || r->status != 200)
+		log_warnx("insert %llu into %s (%u rows, attempt %u) failed: "
+		    "%s %ld: %.*s", (unsigned long long)ins->id,
+		    svc->boot.tables[ins->table], ins->nrows, ins->attempt,
+		    r->transport == INSERT_NET_OK ? "http" : "transport",
+		    r->status, ch_first_line(r), r->body);
+	sink_insert_done(svc->sink, ins, r, loop_now_us(), loop_wall_ms());
+	loop_apply(svc);
+}

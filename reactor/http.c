@@ -1,1 +1,274 @@
-/* placeholder */
+/*
+ * ticksink: HTTP requests to ClickHouse on the event loop.
+ *
+ * libcurl's multi-socket interface is wired to libevent as in curl's
+ * hiperfifo example: curl tells us which sockets to watch
+ * (CURLMOPT_SOCKETFUNCTION) and when to wake it (CURLMOPT_TIMERFUNCTION); the
+ * loop calls curl_multi_socket_action when either happens.  Three contexts:
+ * the svc for the multi, a struct http_req per transfer (CURLOPT_PRIVATE),
+ * and a struct http_sock per socket (curl_multi_assign).
+ *
+ * A request borrows its body (CURLOPT_POSTFIELDS is not copied): an insert's
+ * body belongs to the sink until the answer is reported; a query's SQL is
+ * owned by the request and freed with it.
+ */
+
+#include <sys/types.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <curl/curl.h>
+
+#include "log.h"
+#include "svc.h"
+#include "xmalloc.h"
+
+#define HTTP_RESPONSE_MAX	65536
+
+struct http_req {
+	struct svc		*svc;
+	CURL			*easy;
+	char			*owned;		/* freed at completion */
+	char			*resp;
+	size_t			 resp_len;
+	char			 errbuf[CURL_ERROR_SIZE];
+	void			(*done)(struct svc *, void *,
+				    const struct insert_response *);
+	void			*arg;
+};
+
+struct http_sock {
+	struct event	*ev;
+};
+
+static int	http_socket_cb(CURL *, curl_socket_t, int, void *, void *);
+static int	http_timer_cb(CURLM *, long, void *);
+static void	http_event_cb(evutil_socket_t, short, void *);
+static void	http_timeout_cb(evutil_socket_t, short, void *);
+static size_t	http_write_cb(char *, size_t, size_t, void *);
+static void	http_check_done(struct svc *);
+static void	http_finish(struct svc *, CURL *, CURLcode);
+
+/* Create the multi handle and its timer. */
+void
+http_init(struct svc *svc)
+{
+	curl_version_info_data	*v;
+
+	v = curl_version_info(CURLVERSION_NOW);
+	if ((v->features & CURL_VERSION_ASYNCHDNS) == 0)
+		fatalx("libcurl without asynchronous DNS would block the loop");
+	if ((svc->multi = curl_multi_init()) == NULL)
+		fatalx("curl_multi_init failed");
+	curl_multi_setopt(svc->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
+	curl_multi_setopt(svc->multi, CURLMOPT_SOCKETDATA, svc);
+	curl_multi_setopt(svc->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
+	curl_multi_setopt(svc->multi, CURLMOPT_TIMERDATA, svc);
+	svc->ev_http_timer = evtimer_new(svc->base, http_timeout_cb, svc);
+}
+
+/* Tear down: the multi first, since its socket callback still fires. */
+void
+http_free(struct svc *svc)
+{
+	if (svc->multi != NULL)
+		curl_multi_cleanup(svc->multi);
+	svc->multi = NULL;
+	if (svc->ev_http_timer != NULL)
+		event_free(svc->ev_http_timer);
+	svc->ev_http_timer = NULL;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch, change or forget one socket. */
+static int
+http_socket_cb(CURL *easy, curl_socket_t s, int what, void *clientp,
+    void *socketp)
+{
+	struct svc	 *svc = clientp;
+	struct http_sock *hs = socketp;
+	short		  kind;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (hs != NULL) {
+			event_free(hs->ev);
+			free(hs);
+		}
+		return (0);
+	}
+	if (hs == NULL) {
+		hs = xcalloc(1, sizeof *hs);
+		hs->ev = event_new(svc->base, -1, 0, NULL, NULL);
+		curl_multi_assign(svc->multi, s, hs);
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	event_del(hs->ev);
+	event_assign(hs->ev, svc->base, s, kind, http_event_cb, svc);
+	event_add(hs->ev, NULL);
+	return (0);
+}
+
+/* CURLMOPT_TIMERFUNCTION: arm or disarm our one curl timer. */
+static int
+http_timer_cb(CURLM *multi, long timeout_ms, void *clientp)
+{
+	struct svc	*svc = clientp;
+	struct timeval	 tv;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(svc->ev_http_timer);
+		return (0);
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(svc->ev_http_timer, &tv);
+	return (0);
+}
+
+/* Socket ready: tell curl which way. */
+static void
+http_event_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct svc	*svc = arg;
+	CURLMcode	 rc;
+	int		 mask = 0, running;
+
+	if (kind & EV_READ)
+		mask |= CURL_CSELECT_IN;
+	if (kind & EV_WRITE)
+		mask |= CURL_CSELECT_OUT;
+	rc = curl_multi_socket_action(svc->multi, fd, mask, &running);
+	if (rc == CURLM_BAD_SOCKET)
+		log_warnx("curl: stale socket %d", (int)fd);
+	else if (rc != CURLM_OK)
+		fatalx("curl_multi_socket_action: %s", curl_multi_strerror(rc));
+	http_check_done(svc);
+}
+
+/* curl's timer fired. */
+static void
+http_timeout_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct svc	*svc = arg;
+	CURLMcode	 rc;
+	int		 running;
+
+	(void)fd;
+	(void)kind;
+	rc = curl_multi_socket_action(svc->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running);
+	if (rc != CURLM_OK)
+		fatalx("curl_multi_socket_action: %s", curl_multi_strerror(rc));
+	http_check_done(svc);
+}
+
+/* CURLOPT_WRITEFUNCTION: keep the answer, up to HTTP_RESPONSE_MAX bytes. */
+static size_t
+http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_req	*req = userdata;
+	size_t		 n = size * nmemb, keep;
+
+	keep = n;
+	if (req->resp_len + keep > HTTP_RESPONSE_MAX)
+		keep = HTTP_RESPONSE_MAX - req->resp_len;
+	if (keep > 0) {
+		req->resp = xreallocarray(req->resp, req->resp_len + keep + 1,
+		    1);
+		memcpy(req->resp + req->resp_len, ptr, keep);
+		req->resp_len += keep;
+		req->resp[req->resp_len] = '\0';
+	}
+	return (n);
+}
+
+/*
+ * POST body (len bytes, borrowed until done runs) to url.  owned, if not
+ * NULL, is freed when the request completes.  done runs exactly once.
+ */
+void
+http_post(struct svc *svc, const char *url, const void *body, size_t len,
+    char *owned, void (*done)(struct svc *, void *,
+    const struct insert_response *), void *arg)
+{
+	struct http_req	*req;
+	CURL		*easy;
+
+	req = xcalloc(1, sizeof *req);
+	req->svc = svc;
+	req->owned = owned;
+	req->done = done;
+	req->arg = arg;
+	if ((easy = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	req->easy = easy;
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, svc->headers);
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->errbuf);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+	    (long)svc->conf->ch_timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)(svc->conf->ch_timeout_ms < 5000 ?
+	    svc->conf->ch_timeout_ms : 5000));
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	if (curl_multi_add_handle(svc->multi, easy) != CURLM_OK)
+		fatalx("curl_multi_add_handle failed");
+	svc->http_running++;
+}
+
+/* Collect finished transfers. */
+static void
+http_check_done(struct svc *svc)
+{
+	CURLMsg	*msg;
+	int	 left;
+
+	while ((msg = curl_multi_info_read(svc->multi, &left)) != NULL) {
+		if (msg->msg == CURLMSG_DONE)
+			http_finish(svc, msg->easy_handle, msg->data.result);
+	}
+}
+
+/*
+ * One transfer is over: map curl's result to our transport enum, release
+ * curl's handle, report, then free the request.
+ */
+static void
+http_finish(struct svc *svc, CURL *easy, CURLcode result)
+{
+	struct http_req		*req;
+	struct insert_response	 resp;
+	long			 status = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(svc->multi, easy);
+	curl_easy_cleanup(easy);
+	svc->http_running--;
+	resp.status = status;
+	resp.body = req->resp != NULL ? req->resp : "";
+	resp.len = req->resp_len;
+	if (result == CURLE_OK)
+		resp.transport = INSERT_NET_OK;
+	else {
+		resp.transport = result == CURLE_OPERATION_TIMEDOUT ?
+		    INSERT_NET_TIMEOUT : INSERT_NET_ERROR;
+		resp.body = req->errbuf[0] != '\0' ? req->errbuf :
+		    curl_easy_strerror(result);
+		resp.len = strlen(resp.body);
+	}
+	req->done(svc, req->arg, &resp);
+	free(req->owned);
+	free(req->resp);
+	free(req);
+}

@@ -1,1 +1,318 @@
-/* placeholder */
+/*
+ * ticksink: the Kafka consumer on the event loop.
+ *
+ * librdkafka runs its own threads; we add none.  Its consumer queue is tied
+ * to the loop with rd_kafka_queue_io_event_enable(): librdkafka writes a byte
+ * to our pipe when the queue goes from empty to non-empty, and the loop then
+ * polls the queue with a zero timeout.  The byte is written only on that
+ * transition (rd_kafka_q_io_event, cleared by rd_kafka_q_mark_served), so a
+ * wake-up that leaves messages behind must re-activate itself, and the kpoll
+ * timer polls now and then in case a wake-up was missed.
+ *
+ * Offsets are never stored automatically (enable.auto.offset.store=false):
+ * the sink says which offsets are safe once ClickHouse has the rows, and
+ * librdkafka's auto-commit then commits what was stored.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <librdkafka/rdkafka.h>
+
+#include "log.h"
+#include "sink.h"
+#include "svc.h"
+#include "xmalloc.h"
+
+#define KAFKA_POLL_BUDGET	5000	/* messages per wake-up */
+
+static void	kafka_set(rd_kafka_conf_t *, const char *, const char *);
+static void	kafka_rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
+		    rd_kafka_topic_partition_list_t *, void *);
+static void	kafka_error_cb(rd_kafka_t *, int, const char *, void *);
+static void	kafka_wakeup_cb(evutil_socket_t, short, void *);
+static void	kafka_message(struct svc *, rd_kafka_message_t *);
+static void	kafka_tell_sink(struct svc *,
+		    const rd_kafka_topic_partition_list_t *, bool);
+
+/* Set one librdkafka property or stop with its own explanation. */
+static void
+kafka_set(rd_kafka_conf_t *kc, const char *key, const char *value)
+{
+	char	errstr[512];
+
+	if (rd_kafka_conf_set(kc, key, value, errstr, sizeof errstr) !=
+	    RD_KAFKA_CONF_OK)
+		fatalx("config: [kafka] %s = '%s': %s", key,
+		    conf_is_secret_key(key) ? "********" : value, errstr);
+}
+
+/* Create the consumer, wire its queue to the loop, subscribe. */
+void
+kafka_start(struct svc *svc)
+{
+	struct conf				*c = svc->conf;
+	rd_kafka_conf_t				*kc;
+	rd_kafka_topic_partition_list_t		*topics;
+	rd_kafka_resp_err_t			 err;
+	char					 errstr[512];
+	size_t					 i;
+
+	kc = rd_kafka_conf_new();
+	kafka_set(kc, "bootstrap.servers", c->kafka_brokers);
+	kafka_set(kc, "group.id", c->kafka_group);
+	kafka_set(kc, "enable.auto.offset.store", "false");
+	kafka_set(kc, "enable.auto.commit", "true");
+	kafka_set(kc, "auto.offset.reset", "earliest");
+	kafka_set(kc, "partition.assignment.strategy", "cooperative-sticky");
+	kafka_set(kc, "queued.max.messages.kbytes", "8192");
+	for (i = 0; i < c->kafka_nprops; i++)
+		kafka_set(kc, c->kafka_props[i].key, c->kafka_props[i].value);
+	rd_kafka_conf_set_opaque(kc, svc);
+	rd_kafka_conf_set_rebalance_cb(kc, kafka_rebalance_cb);
+	rd_kafka_conf_set_error_cb(kc, kafka_error_cb);
+	svc->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof errstr);
+	if (svc->rk == NULL)
+		fatalx("kafka: %s", errstr);
+	kc = NULL;	/* rd_kafka_new owns it now */
+
+	rd_kafka_poll_set_consumer(svc->rk);
+	svc->kq = rd_kafka_queue_get_consumer(svc->rk);
+	if (pipe2(svc->kpipe, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("pipe2");
+	rd_kafka_queue_io_event_enable(svc->kq, svc->kpipe[1], "1", 1);
+	svc->ev_kafka = event_new(svc->base, svc->kpipe[0],
+	    EV_READ | EV_PERSIST, kafka_wakeup_cb, svc);
+	event_add(svc->ev_kafka, NULL);
+
+	topics = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(topics, c->kafka_topic,
+	    RD_KAFKA_PARTITION_UA);
+	err = rd_kafka_subscribe(svc->rk, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		fatalx("kafka: subscribe to %s: %s", c->kafka_topic,
+		    rd_kafka_err2str(err));
+	svc->last_poll_us = loop_now_us();
+	timer_kpoll_start(svc);
+	log_info("kafka: consuming %s at %s as group %s", c->kafka_topic,
+	    c->kafka_brokers, c->kafka_group);
+}
+
+/* Tell the sink which partitions came or went. */
+static void
+kafka_tell_sink(struct svc *svc,
+    const rd_kafka_topic_partition_list_t *parts, bool assigned)
+{
+	int	i;
+
+	for (i = 0; i < parts->cnt; i++) {
+		log_info("kafka: %s %s/%d", assigned ? "assigned" : "revoked",
+		    parts->elems[i].topic, parts->elems[i].partition);
+		if (assigned)
+			sink_assign(svc->sink, parts->elems[i].partition);
+		else
+			sink_revoke(svc->sink, parts->elems[i].partition);
+	}
+}
+
+/*
+ * Rebalance callback (rd_kafka_conf_set_rebalance_cb); runs inside our own
+ * polls, on the loop's thread.  Cooperative protocols add and remove
+ * partitions incrementally, eager ones replace the whole assignment.
+ */
+static void
+kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	struct svc	*svc = opaque;
+	bool		 coop, assign;
+	rd_kafka_error_t *error = NULL;
+
+	coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+	if (!assign && err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+		log_warnx("kafka: rebalance error: %s", rd_kafka_err2str(err));
+		assign = false;
+	}
+	kafka_tell_sink(svc, parts, assign);
+	if (coop)
+		error = assign ? rd_kafka_incremental_assign(rk, parts) :
+		    rd_kafka_incremental_unassign(rk, parts);
+	else
+		rd_kafka_assign(rk, assign ? parts : NULL);
+	if (error != NULL) {
+		log_warnx("kafka: %s", rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	}
+	if (assign && svc->kafka_paused)
+		rd_kafka_pause_partitions(rk, parts);
+}
+
+/*
+ * Error callback (rd_kafka_conf_set_error_cb).  A fatal error ends the
+ * consumer: drain and exit 1.  Anything else is logged; librdkafka recovers
+ * by itself.
+ */
+static void
+kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct svc	*svc = opaque;
+	char		 why[512];
+
+	if (err != RD_KAFKA_RESP_ERR__FATAL) {
+		log_warnx("kafka: %s: %s", rd_kafka_err2name(err), reason);
+		return;
+	}
+	rd_kafka_fatal_error(rk, why, sizeof why);
+	log_warnx("kafka: fatal: %s; draining", why);
+	svc->exit_code = 1;
+	svc->drain_requested = true;
+}
+
+/* One message or consumer event from the queue. */
+static void
+kafka_message(struct svc *svc, rd_kafka_message_t *m)
+{
+	struct sink_msg		sm;
+	rd_kafka_timestamp_type_t tstype;
+
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			log_warnx("kafka: %s", rd_kafka_message_errstr(m));
+		return;
+	}
+	if (svc->drain >= DRAIN_CLOSING_CONSUMER)
+		return;		/* not stored, so delivered again */
+	sm.partition = m->partition;
+	sm.offset = m->offset;
+	sm.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+	sm.payload = m->payload;
+	sm.len = m->len;
+	sink_message(svc->sink, &sm, loop_now_us(), loop_wall_ms());
+}
+
+/*
+ * Poll the consumer queue until it is empty or the budget is spent; in the
+ * latter case come back on the next loop pass, since librdkafka will not
+ * ring again for messages already queued.
+ */
+void
+kafka_serve(struct svc *svc)
+{
+	rd_kafka_message_t	*m;
+	int			 n;
+
+	if (svc->rk == NULL)
+		return;
+	svc->last_poll_us = loop_now_us();
+	for (n = 0; n < KAFKA_POLL_BUDGET; n++) {
+		if ((m = rd_kafka_consumer_poll(svc->rk, 0)) == NULL)
+			break;
+		kafka_message(svc, m);
+		rd_kafka_message_destroy(m);
+	}
+	if (n == KAFKA_POLL_BUDGET)
+		event_active(svc->ev_kafka, EV_READ, 0);
+	loop_apply(svc);
+}
+
+/* The queue's pipe is readable: empty it, then serve the queue. */
+static void
+kafka_wakeup_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	char	junk[64];
+
+	(void)kind;
+	while (read(fd, junk, sizeof junk) > 0)
+		continue;
+	kafka_serve(arg);
+}
+
+/* Store offset (the next one to read) for partition p. */
+void
+kafka_store(struct svc *svc, int32_t p, int64_t offset)
+{
+	rd_kafka_topic_partition_list_t	*l;
+	rd_kafka_resp_err_t		 err;
+
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, svc->conf->kafka_topic,
+	    p)->offset = offset;
+	err = rd_kafka_offsets_store(svc->rk, l);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warnx("kafka: store %s/%d@%lld: %s",
+		    svc->conf->kafka_topic, p, (long long)offset,
+		    rd_kafka_err2str(err));
+	else
+		log_debug("%s: %s/%d@%lld", __func__, svc->conf->kafka_topic,
+		    p, (long long)offset);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Pause or resume every assigned partition. */
+void
+kafka_pause(struct svc *svc, bool pause)
+{
+	rd_kafka_topic_partition_list_t	*l;
+
+	svc->kafka_paused = pause;
+	if (svc->rk == NULL || rd_kafka_assignment(svc->rk, &l) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		return;
+	if (pause)
+		rd_kafka_pause_partitions(svc->rk, l);
+	else
+		rd_kafka_resume_partitions(svc->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/*
+ * Start closing the consumer without blocking: librdkafka commits what was
+ * stored, revokes and leaves the group while we keep serving the queue.
+ */
+void
+kafka_close(struct svc *svc)
+{
+	rd_kafka_error_t	*error;
+
+	if (svc->rk == NULL || svc->kafka_closing)
+		return;
+	svc->kafka_closing = true;
+	error = rd_kafka_consumer_close_queue(svc->rk, svc->kq);
+	if (error != NULL) {
+		log_warnx("kafka: close: %s", rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	}
+	kafka_serve(svc);
+}
+
+/* Has the consumer finished closing (or never started)? */
+bool
+kafka_is_closed(struct svc *svc)
+{
+	if (svc->rk == NULL)
+		return (true);
+	return (svc->kafka_closing && rd_kafka_consumer_closed(svc->rk));
+}
+
+/* Destroy the consumer after the loop has ended. */
+void
+kafka_free(struct svc *svc)
+{
+	if (svc->rk == NULL)
+		return;
+	rd_kafka_queue_io_event_enable(svc->kq, -1, NULL, 0);
+	rd_kafka_queue_destroy(svc->kq);
+	if (svc->ev_kafka != NULL)
+		event_free(svc->ev_kafka);
+	rd_kafka_destroy(svc->rk);
+	close(svc->kpipe[0]);
+	close(svc->kpipe[1]);
+	svc->rk = NULL;
+}

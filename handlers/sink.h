@@ -1,0 +1,137 @@
+/*
+ * ticksink: the sans-I/O core.  Messages, insert answers, clock ticks and
+ * partition changes go in; inserts to send, offsets to store and
+ * pause/resume decisions come out.
+ */
+#ifndef HANDLERS_SINK_H
+#define HANDLERS_SINK_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "buf.h"
+#include "decode.h"
+#include "insert.h"
+#include "schema.h"
+
+struct decoder;
+struct offsets;
+
+struct sink_conf {
+	const char		*topic;		/* borrowed for sink's life */
+	enum schema_dialect	 dialect;
+	struct batch_limits	 limits;
+	unsigned		 max_inflight;
+	size_t			 max_buffer_bytes;
+	struct decode_limits	 decode;
+	size_t			 reject_raw_max;
+	uint64_t		 seed;		/* for retry jitter */
+};
+
+/* One Kafka message, borrowed for the length of the call. */
+struct sink_msg {
+	int32_t		 partition;
+	int64_t		 offset;
+	int64_t		 timestamp_ms;	/* Kafka time; -1 if none */
+	const void	*payload;	/* NULL for a tombstone */
+	size_t		 len;
+};
+
+enum sink_insert_state {
+	SINK_INSERT_OPEN,	/* taking rows */
+	SINK_INSERT_QUEUED,	/* waiting for a slot or its retry time */
+	SINK_INSERT_INFLIGHT,	/* the reactor is sending it */
+	SINK_INSERT_SPLIT	/* waiting for its halves */
+};
+
+/*
+ * One batch on its way to a table.  The sink owns it; the reactor borrows
+ * body from SINK_ACT_INSERT until it reports the answer with
+ * sink_insert_done(), and a retry sends the very same bytes.
+ */
+struct sink_insert {
+	uint64_t		 id;
+	enum schema_table	 table;
+	enum sink_insert_state	 state;
+	struct buf		 body;
+	uint32_t		*row_ends;	/* byte offset after each row */
+	uint32_t		 nrows;
+	uint32_t		 cap_rows;
+	unsigned		 attempt;	/* sends so far */
+	uint64_t		 opened_us;
+	uint64_t		 retry_at_us;
+	struct sink_insert	*parent;	/* set on halves of a split */
+	unsigned		 pending_children;
+	TAILQ_ENTRY(sink_insert) entry;
+};
+TAILQ_HEAD(sink_insert_list, sink_insert);
+
+enum sink_action_kind {
+	SINK_ACT_INSERT,	/* send insert (body borrowed) */
+	SINK_ACT_STORE,		/* store offset for partition */
+	SINK_ACT_PAUSE,		/* pause every assigned partition */
+	SINK_ACT_RESUME		/* resume them */
+};
+
+struct sink_action {
+	enum sink_action_kind	 kind;
+	struct sink_insert	*insert;
+	int32_t			 partition;
+	int64_t			 offset;
+};
+
+/* Counters since start; read by the reactor for logs and summaries. */
+struct sink_stats {
+	uint64_t	messages;
+	uint64_t	rows_landed;
+	uint64_t	rejects_landed;
+	uint64_t	rejects[DECODE_NREASONS];
+	uint64_t	rejects_server;
+	uint64_t	inserts_ok;
+	uint64_t	inserts_retried;
+	uint64_t	inserts_split;
+	uint64_t	flush_reason[4];
+};
+
+struct sink {
+	struct sink_conf	 conf;
+	struct decoder		*decoder;
+	struct offsets		*offsets;
+	struct sink_insert	*open[2];	/* per table; NULL if none */
+	struct sink_insert_list	 queue;
+	unsigned		 ninflight;
+	size_t			 bytes;		/* every body we hold */
+	bool			 paused;
+	bool			 draining;
+	uint64_t		 next_id;
+	uint64_t		 rng;
+	struct sink_action	*actions;	/* FIFO actions[ahead..atail) */
+	size_t			 ahead;
+	size_t			 atail;
+	size_t			 acap;
+	struct sink_stats	 stats;
+};
+
+/* Returns allocated; free with sink_free. conf strings are borrowed. */
+struct sink	*sink_new(const struct sink_conf *);
+void		 sink_free(struct sink *);
+
+void		 sink_assign(struct sink *, int32_t);
+void		 sink_revoke(struct sink *, int32_t);
+void		 sink_message(struct sink *, const struct sink_msg *,
+		     uint64_t, int64_t);
+void		 sink_tick(struct sink *, uint64_t);
+void		 sink_insert_done(struct sink *, struct sink_insert *,
+		     const struct insert_response *, uint64_t, int64_t);
+void		 sink_drain(struct sink *, uint64_t);
+
+bool		 sink_next_action(struct sink *, struct sink_action *);
+uint64_t	 sink_next_deadline(const struct sink *);
+bool		 sink_is_idle(const struct sink *);
+size_t		 sink_buffered_bytes(const struct sink *);
+
+#endif /* HANDLERS_SINK_H */

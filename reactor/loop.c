@@ -1,0 +1,111 @@
+/*
+ * ticksink: the glue between the core and the I/O.
+ *
+ * Every event that reaches the sink is followed by loop_apply(), which
+ * carries out the actions the sink decided on, re-arms the flush timer for
+ * the sink's next deadline and lets the drain move on.
+ */
+
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "sink.h"
+#include "svc.h"
+
+/* The monotonic clock in microseconds. */
+uint64_t
+loop_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+/* The UTC wall clock in milliseconds. */
+int64_t
+loop_wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Carry out the sink's actions, then re-arm its timer and step the drain. */
+void
+loop_apply(struct svc *svc)
+{
+	struct sink_action	a;
+
+	while (sink_next_action(svc->sink, &a)) {
+		switch (a.kind) {
+		case SINK_ACT_INSERT:
+			ch_insert(svc, a.insert);
+			break;
+		case SINK_ACT_STORE:
+			kafka_store(svc, a.partition, a.offset);
+			break;
+		case SINK_ACT_PAUSE:
+			log_info("buffer full (%zu bytes): pausing consumption",
+			    sink_buffered_bytes(svc->sink));
+			kafka_pause(svc, true);
+			break;
+		case SINK_ACT_RESUME:
+			log_info("buffer below low-water mark: resuming");
+			kafka_pause(svc, false);
+			break;
+		}
+	}
+	timer_flush_arm(svc, sink_next_deadline(svc->sink));
+	if (svc->drain != DRAIN_RUNNING && !svc->in_drain_step)
+		loop_drain_step(svc);
+}
+
+/* Move the drain as far as it can go now, with each state's entry action. */
+void
+loop_drain_step(struct svc *svc)
+{
+	struct drain_input	in;
+	enum drain_state	next;
+
+	svc->in_drain_step = true;
+	for (;;) {
+		in.requested = svc->drain_requested;
+		in.sink_idle = svc->sink == NULL || sink_is_idle(svc->sink);
+		in.consumer_closed = kafka_is_closed(svc);
+		in.deadline_passed = svc->drain_expired;
+		next = drain_next(svc->drain, &in);
+		if (next == svc->drain)
+			break;
+		log_info("drain: %s -> %s", drain_state_name(svc->drain),
+		    drain_state_name(next));
+		svc->drain = next;
+		switch (next) {
+		case DRAIN_RUNNING:
+		case DRAIN_WAIT_INSERTS:
+			break;
+		case DRAIN_FLUSHING:
+			kafka_pause(svc, true);
+			sink_drain(svc->sink, loop_now_us());
+			loop_apply(svc);
+			break;
+		case DRAIN_CLOSING_CONSUMER:
+			kafka_close(svc);
+			break;
+		case DRAIN_DONE:
+			svc->exit_code = 0;
+			event_base_loopexit(svc->base, NULL);
+			break;
+		case DRAIN_EXPIRED:
+			log_warnx("drain deadline passed; exiting, what was not "
+			    "committed will be delivered again");
+			svc->exit_code = 1;
+			event_base_loopbreak(svc->base);
+			break;
+		}
+	}
+	svc->in_drain_step = false;
+}

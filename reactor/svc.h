@@ -1,0 +1,107 @@
+/*
+ * ticksink: the one service context, passed to every callback.
+ */
+#ifndef REACTOR_SVC_H
+#define REACTOR_SVC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+#include <librdkafka/rdkafka.h>
+
+#include "conf.h"
+#include "drain.h"
+#include "insert.h"
+#include "schema.h"
+
+struct event;
+struct event_base;
+struct sink;
+struct sink_insert;
+
+
+struct svc {
+	struct event_base	*base;
+	struct conf		*conf;
+	struct sink		*sink;
+	int			 exit_code;
+	uint64_t		 started_us;
+
+	/* ClickHouse: start-up conversation and request URLs. */
+	struct schema_boot	 boot;
+	struct event		*ev_boot_retry;
+	unsigned		 boot_failures;
+	char			*query_url;
+	char			*insert_url[2];
+	struct curl_slist	*headers;	/* shared by every request */
+	bool			 ch_ready;
+
+	/* HTTP: curl multi on the loop. */
+	CURLM			*multi;
+	struct event		*ev_http_timer;
+	unsigned		 http_running;
+
+	/* Kafka consumer. */
+	rd_kafka_t		*rk;
+	rd_kafka_queue_t	*kq;
+	int			 kpipe[2];
+	struct event		*ev_kafka;
+	bool			 kafka_paused;
+	bool			 kafka_closing;
+	uint64_t		 last_poll_us;
+
+	/* Timers. */
+	struct event		*ev_flush;
+	struct event		*ev_kpoll;
+	struct event		*ev_drain_deadline;
+
+	/* Signals and the drain. */
+	struct event		*ev_sigterm;
+	struct event		*ev_sigint;
+	enum drain_state	 drain;
+	bool			 drain_requested;
+	bool			 drain_expired;
+	bool			 in_drain_step;
+};
+
+/* loop.c */
+uint64_t	loop_now_us(void);
+int64_t		loop_wall_ms(void);
+void		loop_apply(struct svc *);
+void		loop_drain_step(struct svc *);
+void		loop_pipeline_start(struct svc *, enum schema_dialect);
+
+/* http.c */
+void		http_init(struct svc *);
+void		http_free(struct svc *);
+void		http_post(struct svc *, const char *, const void *, size_t,
+		    char *, void (*)(struct svc *, void *,
+		    const struct insert_response *), void *);
+
+/* ch.c */
+void		ch_init(struct svc *);
+void		ch_free(struct svc *);
+void		ch_boot_start(struct svc *);
+void		ch_insert(struct svc *, struct sink_insert *);
+
+/* kafka.c */
+void		kafka_start(struct svc *);
+void		kafka_serve(struct svc *);
+void		kafka_store(struct svc *, int32_t, int64_t);
+void		kafka_pause(struct svc *, bool);
+void		kafka_close(struct svc *);
+bool		kafka_is_closed(struct svc *);
+void		kafka_free(struct svc *);
+
+/* sig.c */
+void		sig_init(struct svc *);
+void		sig_free(struct svc *);
+
+/* timers/ */
+void		timer_flush_init(struct svc *);
+void		timer_flush_arm(struct svc *, uint64_t);
+void		timer_kpoll_start(struct svc *);
+void		timer_free(struct svc *);
+
+#endif /* REACTOR_SVC_H */
