@@ -13,7 +13,8 @@
  * credential and passes them in as bytes.  Error messages are one line that
  * names the place, the key, the value and what was expected; they never
  * contain the password or a [kafka] property value, because neither is ever
- * echoed (the first is only stored, the second is never validated).
+ * echoed (the first is only stored, the second is never validated), and a
+ * URL with user:password@ in it is refused without being echoed.
  */
 
 #include <ctype.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
 #include "log.h"
@@ -32,25 +34,32 @@
 #define nitems(a)		(sizeof (a) / sizeof (a)[0])
 
 #define CONF_ENV_PREFIX		"TICKSINK_"
-#define CONF_PASSTHROUGH	"kafka"	/* section whose other keys go to librdkafka */
+#define CONF_PASSTHROUGH	"kafka"	/* other keys go to librdkafka */
 #define CONF_TEXT_MAX		4096	/* longest free-text value */
 #define CONF_IDENT_MAX		64	/* longest SQL identifier */
-#define CONF_NAME_MAX		128	/* longest name compared for suggestions */
+#define CONF_NAME_MAX		128	/* longest name worth comparing */
 #define CONF_SHOW_MAX		80	/* longest value echoed in a message */
-#define CONF_SUGGEST_MAX	3	/* largest edit distance worth suggesting */
+#define CONF_SUGGEST_MAX	3	/* largest edit distance suggested */
 #define CONF_PASSWORD_SOURCES \
-	"password_file, TICKSINK_CLICKHOUSE_PASSWORD or the systemd credential " \
-	"clickhouse_password"
+	"password_file, TICKSINK_CLICKHOUSE_PASSWORD or the systemd " \
+	"credential clickhouse_password"
 
 /* How a value is checked and stored. */
 enum conf_type {
 	CONF_TEXT,	/* char *; min..max is the length in bytes */
-	CONF_URL,	/* char *; http:// or https://, a host, no credentials */
+	CONF_URL,	/* char *; http(s)://, a host, no credentials */
 	CONF_IDENT,	/* char *; SQL identifier of min..max bytes */
 	CONF_U32,	/* uint32_t; decimal in min..max */
 	CONF_U64,	/* uint64_t; decimal in min..max */
 	CONF_LEVEL,	/* int; a name from conf_levels */
 	CONF_SECRET	/* char *; environment only, never shown */
+};
+
+/* What conf_check_url found. */
+enum conf_url_check {
+	CONF_URL_OK,
+	CONF_URL_BAD,
+	CONF_URL_CREDENTIALS
 };
 
 /* One known key. */
@@ -84,9 +93,9 @@ struct conf_loader {
 	struct conf	*conf;
 	const char	*name;
 	unsigned int	 line;
-	const char	*section;	/* from conf_keys; NULL before a header */
-	unsigned int	*seen;		/* per conf_keys row, the line that set it */
-	unsigned int	*plines;	/* per kafka_props entry, the line or 0 */
+	const char	*section;	/* in conf_keys; NULL before a header */
+	unsigned int	*seen;		/* per conf_keys row, line or 0 */
+	unsigned int	*plines;	/* per kafka_props entry, line or 0 */
 	size_t		 nplines;
 };
 
@@ -103,6 +112,7 @@ struct conf_out {
 	size_t		 cap;
 };
 
+static bool	 conf_is_blank(char);
 static void	 conf_trim(const char **, size_t *);
 static bool	 conf_has_ctl(const char *, size_t);
 static size_t	 conf_distance(const char *, size_t, const char *, size_t);
@@ -116,7 +126,7 @@ static const char *conf_show(char *, size_t, const char *, size_t);
 static bool	 conf_is_string(enum conf_type);
 static bool	 conf_parse_uint(const char *, size_t, uint64_t *);
 static bool	 conf_is_ident(const char *, size_t, uint64_t, uint64_t);
-static int	 conf_check_url(const char *, size_t);
+static enum conf_url_check conf_check_url(const char *, size_t);
 static uint64_t	 conf_get_uint(const struct conf *, const struct conf_key *);
 static void	 conf_free_string(char *, bool);
 static void	 conf_set_string(char **, const char *, size_t, bool);
@@ -222,15 +232,22 @@ static const char *conf_secret_names[] = {
 	"ssl.ca.pem",
 };
 
+/* Returns true for the blanks trimmed around names and values. */
+static bool
+conf_is_blank(char c)
+{
+	return (c == ' ' || c == '\t' || c == '\r');
+}
+
 /* Trims spaces, tabs and carriage returns from both ends of a span. */
 static void
 conf_trim(const char **s, size_t *n)
 {
-	while (*n > 0 && strchr(" \t\r", (*s)[0]) != NULL) {
+	while (*n > 0 && conf_is_blank((*s)[0])) {
 		(*s)++;
 		(*n)--;
 	}
-	while (*n > 0 && strchr(" \t\r", (*s)[*n - 1]) != NULL)
+	while (*n > 0 && conf_is_blank((*s)[*n - 1]))
 		(*n)--;
 }
 
@@ -344,7 +361,7 @@ conf_env_name(const struct conf_key *k, char *buf, size_t size)
 
 	snprintf(buf, size, CONF_ENV_PREFIX "%s_%s", k->section, k->key);
 	for (p = buf; *p != '\0'; p++)
-		*p = toupper((unsigned char)*p);
+		*p = (char)toupper((unsigned char)*p);
 }
 
 /* Formats a value for a message, cut to CONF_SHOW_MAX bytes; returns buf. */
@@ -410,18 +427,17 @@ conf_is_ident(const char *s, size_t n, uint64_t min, uint64_t max)
 }
 
 /*
- * Checks a ClickHouse URL: 0 if good, 1 if malformed, 2 if it carries
- * user:password@ (which would put a secret in the file and in every message
- * that echoes the URL, so it is refused before anything is echoed).
+ * Checks a ClickHouse URL.  user:password@ is reported apart from other
+ * faults, since it would put a secret in the file and in every message that
+ * echoes the URL, so it is refused before anything is echoed.
  */
-static int
+static enum conf_url_check
 conf_check_url(const char *v, size_t vlen)
 {
 	const char	*host, *end;
 	size_t		 i;
 
 	host = v;
-	end = v + vlen;
 	for (i = 0; i + 3 <= vlen; i++) {
 		if (memcmp(v + i, "://", 3) == 0) {
 			host = v + i + 3;
@@ -433,15 +449,15 @@ conf_check_url(const char *v, size_t vlen)
 			break;
 	}
 	if (memchr(host, '@', end - host) != NULL)
-		return (2);
+		return (CONF_URL_CREDENTIALS);
 	if (memchr(v, ' ', vlen) != NULL || memchr(v, '\t', vlen) != NULL)
-		return (1);
+		return (CONF_URL_BAD);
 	if (!(vlen >= 7 && strncasecmp(v, "http://", 7) == 0) &&
 	    !(vlen >= 8 && strncasecmp(v, "https://", 8) == 0))
-		return (1);
+		return (CONF_URL_BAD);
 	if (end == host)
-		return (1);
-	return (0);
+		return (CONF_URL_BAD);
+	return (CONF_URL_OK);
 }
 
 /* Returns the value of an integer row. */
@@ -505,14 +521,16 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *loc,
 		break;
 	case CONF_URL:
 		switch (conf_check_url(v, vlen)) {
-		case 0:
+		case CONF_URL_OK:
 			conf_set_string((char **)field, v, vlen, false);
 			return (0);
-		case 2:
+		case CONF_URL_CREDENTIALS:
 			xasprintf(cause, "%s: the URL must not hold "
 			    "credentials; set user, and give the password "
 			    "with " CONF_PASSWORD_SOURCES, loc);
 			return (-1);
+		case CONF_URL_BAD:
+			break;
 		}
 		snprintf(expect, sizeof expect,
 		    "an http:// or https:// URL with a host");
@@ -571,7 +589,8 @@ conf_prop_name_ok(const char *s, size_t n)
 		return (false);
 	for (i = 0; i < n; i++) {
 		if (!(s[i] >= 'a' && s[i] <= 'z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && strchr("._-", s[i]) == NULL)
+		    !(s[i] >= '0' && s[i] <= '9') &&
+		    s[i] != '.' && s[i] != '_' && s[i] != '-')
 			return (false);
 	}
 	return (true);
@@ -908,11 +927,15 @@ conf_env_one(struct conf *conf, const char *name, size_t nlen, const char *v,
 	plen = snprintf(prefix, sizeof prefix, CONF_ENV_PREFIX "%s_",
 	    CONF_PASSTHROUGH);
 	for (p = prefix; *p != '\0'; p++)
-		*p = toupper((unsigned char)*p);
+		*p = (char)toupper((unsigned char)*p);
 	if (nlen > plen && memcmp(name, prefix, plen) == 0) {
 		key = xstrndup(name + plen, nlen - plen);
-		for (p = key; *p != '\0'; p++)
-			*p = (*p == '_') ? '.' : tolower((unsigned char)*p);
+		for (p = key; *p != '\0'; p++) {
+			if (*p == '_')
+				*p = '.';
+			else
+				*p = (char)tolower((unsigned char)*p);
+		}
 		rc = -1;
 		if (!conf_prop_name_ok(key, strlen(key))) {
 			xasprintf(cause, "%.*s: invalid librdkafka property "
@@ -1095,8 +1118,10 @@ conf_dump(const struct conf *conf)
 			conf_out_add(&out, "%s = ", conf->kafka_props[l].key);
 			if (conf_is_secret_key(conf->kafka_props[l].key))
 				conf_out_add(&out, "%s\n", CONF_MASK);
-			else
-				conf_out_value(&out, conf->kafka_props[l].value);
+			else {
+				conf_out_value(&out,
+				    conf->kafka_props[l].value);
+			}
 		}
 	}
 	return (out.buf);

@@ -36,7 +36,7 @@ struct conf {
 	struct conf_kv	*kafka_props;	/* in file order, then new env ones */
 	size_t		 kafka_nprops;
 
-	char		*ch_url;	/* http:// or https://, no credentials */
+	char		*ch_url;	/* http(s)://, no credentials */
 	char		*ch_database;	/* SQL identifiers, up to 64 chars */
 	char		*ch_user;
 	char		*ch_password_file; /* "" means none */
@@ -84,7 +84,7 @@ int		 conf_apply_env(struct conf *, char *const *envp, char **cause);
 /*
  * Copies len bytes of pw (borrowed) as the ClickHouse password, replacing
  * and wiping any earlier one.  One trailing "\n" or "\r\n" is stripped, so a
- * password file or credential can end with a newline.
+ * password file or credential can end with a newline; a NUL byte ends it.
  */
 void		 conf_set_password(struct conf *, const char *pw, size_t len);
 
@@ -106,7 +106,8 @@ bool		 conf_is_secret_key(const char *key);
 /*
  * Returns the effective config as INI text, every key with its value, secret
  * values replaced by CONF_MASK and the password only as a "(set)" or
- * "(not set)" comment.  Loading the text again gives the same dump.
+ * "(not set)" comment.  Loading the text into conf_new() gives the same
+ * dump again, except that the password is not carried.
  * Returns allocated; the caller frees.
  */
 char		*conf_dump(const struct conf *);

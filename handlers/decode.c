@@ -46,7 +46,8 @@
 #define DECODE_ARENA_SIZE	16384
 /* Arena allocations are aligned like malloc's. */
 #define DECODE_ALIGN		_Alignof(max_align_t)
-#define DECODE_ROUND(n)		(((n) + DECODE_ALIGN - 1) & ~(DECODE_ALIGN - 1))
+#define DECODE_ROUND(n)						\
+	(((n) + DECODE_ALIGN - 1) & ~(DECODE_ALIGN - 1))
 /* Input bytes echoed into a detail, and the buffer an escaped echo needs. */
 #define DECODE_ECHO_MAX		40
 #define DECODE_ECHO_BUF		(DECODE_ECHO_MAX * 4 + 4)
@@ -93,10 +94,12 @@ struct decode_arena {
 struct decode_field {
 	unsigned		 count;
 	enum decode_jtype	 type;	/* of the first occurrence */
-	char			*text;	/* string or number, NUL-terminated */
+	/* A string or number value, copied and NUL-terminated. */
+	char			*text;
 	size_t			 len;
 };
 
+/* The decoder: limits, the "C" locale, the arena and the parse state. */
 struct decoder {
 	struct decode_limits	 limits;
 	locale_t		 c_locale;
@@ -109,7 +112,8 @@ struct decoder {
 
 	/* Per parse, reset by decode_tick. */
 	int			 depth;
-	int			 cur;	/* field whose value comes next, or -1 */
+	/* The field whose value comes next, or -1. */
+	int			 cur;
 	bool			 too_deep;
 	enum decode_jtype	 top;
 	struct decode_field	 f[DECODE_F_COUNT];
@@ -130,9 +134,11 @@ static int		 decode_open(struct decoder *, enum decode_jtype);
 static int		 decode_null_cb(void *);
 static int		 decode_boolean_cb(void *, int);
 static int		 decode_number_cb(void *, const char *, size_t);
-static int		 decode_string_cb(void *, const unsigned char *, size_t);
+static int		 decode_string_cb(void *, const unsigned char *,
+			     size_t);
 static int		 decode_start_map_cb(void *);
-static int		 decode_map_key_cb(void *, const unsigned char *, size_t);
+static int		 decode_map_key_cb(void *, const unsigned char *,
+			     size_t);
 static int		 decode_end_cb(void *);
 static int		 decode_start_array_cb(void *);
 static enum decode_reason decode_reject(struct decoder *, enum decode_reason,
@@ -312,7 +318,7 @@ decode_realloc_cb(void *ctx, void *p, size_t n)
 	return (q);
 }
 
-/* yajl_alloc_funcs free: give back the newest allocation, else wait for reset. */
+/* yajl_alloc_funcs free: give back the newest allocation, else do nothing. */
 static void
 decode_free_cb(void *ctx, void *p)
 {
@@ -627,7 +633,7 @@ decode_parse(struct decoder *d, const void *buf, size_t len)
 	r = DECODE_OK;
 	if (st == yajl_status_client_canceled) {
 		if (!d->too_deep)
-			fatalx("%s: parse cancelled but not too deep", __func__);
+			fatalx("%s: cancelled but not too deep", __func__);
 		r = decode_reject(d, DECODE_TOO_DEEP,
 		    "nesting deeper than %d levels at byte %zu",
 		    DECODE_MAX_DEPTH, at);
@@ -715,7 +721,8 @@ decode_check_values(struct decoder *d, int64_t now_ms, struct tick *t)
 		if (c < 0x21 || c > 0x7e)
 			return (decode_reject(d, DECODE_BAD_SYMBOL,
 			    "symbol '%s' has byte 0x%02x at %zu, not printable "
-			    "ASCII", decode_echo(e, sym->text, sym->len), c, i));
+			    "ASCII", decode_echo(e, sym->text, sym->len), c,
+			    i));
 	}
 	memcpy(t->symbol, sym->text, sym->len + 1);
 	t->symbol_len = sym->len;

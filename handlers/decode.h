@@ -11,7 +11,7 @@
 
 struct decoder;
 
-/* Containers nested deeper than this (the top-level object is 1) are rejected. */
+/* Nesting deeper than this is rejected; the top-level object is level 1. */
 #define DECODE_MAX_DEPTH	16
 
 /*

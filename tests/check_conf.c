@@ -7,7 +7,9 @@
  */
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,8 +286,9 @@ static const struct range_case ranges[] = {
 	    F(batch_max_inflight), FIELD_U32, 1, 64 },
 	{ "batch", "max_buffer_bytes", "TICKSINK_BATCH_MAX_BUFFER_BYTES",
 	    F(batch_max_buffer_bytes), FIELD_U64, 1, 68719476736ULL },
-	{ "validate", "max_message_bytes", "TICKSINK_VALIDATE_MAX_MESSAGE_BYTES",
-	    F(max_message_bytes), FIELD_U32, 64, 16777216 },
+	{ "validate", "max_message_bytes",
+	    "TICKSINK_VALIDATE_MAX_MESSAGE_BYTES", F(max_message_bytes),
+	    FIELD_U32, 64, 16777216 },
 	{ "validate", "max_future_skew_ms",
 	    "TICKSINK_VALIDATE_MAX_FUTURE_SKEW_MS", F(max_future_skew_ms),
 	    FIELD_U32, 0, 86400000 },
@@ -702,6 +705,17 @@ START_TEST(test_conf_reject_hides_secrets)
 }
 END_TEST
 
+START_TEST(test_conf_reject_nul_byte)
+{
+	static const char	ini[] = "[kafka]\ntopic = a\0b\n";
+
+	ck_assert_int_eq(conf_load(conf, ini, sizeof ini - 1, FILE_NAME,
+	    &cause), -1);
+	ck_assert_str_eq(cause, "config.ini:2: line contains a control "
+	    "character");
+}
+END_TEST
+
 START_TEST(test_conf_reject_conflict)
 {
 	ck_assert_int_eq(load("[batch]\nmax_buffer_bytes = 1000\n"), 0);
@@ -868,6 +882,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_conf_reject_env, 0, nitems(reject_env));
 	tcase_add_loop_test(tc, test_conf_reject_hides_secrets, 0,
 	    nitems(reject_secret));
+	tcase_add_test(tc, test_conf_reject_nul_byte);
 	tcase_add_test(tc, test_conf_reject_conflict);
 	tcase_add_test(tc, test_conf_reject_conflict_by_one);
 	suite_add_tcase(s, tc);

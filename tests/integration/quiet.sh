@@ -1,2 +1,32 @@
-#!/bin/sh
-exit 77
+#!/usr/bin/env bash
+# Integration: a quiet market.  Three ticks arrive and then nothing more.
+# They must land from the batch timer, max_delay_ms after the first of them
+# was consumed, although no further message arrives (the replaced consumer
+# only checked its batch when a message came, so these rows waited forever).
+# The rows must not have been sent by anything but that timer: with a
+# batch of 50,000 rows, three rows can only go out through the delay.
+set -euo pipefail
+. "$SRCDIR/tests/lib/common.sh"
+
+DELAY_MS=1500
+MARGIN_MS=1500
+it_setup
+
+TICKSINK_BATCH_MAX_DELAY_MS=$DELAY_MS ticksink_start
+wait_until 30 "ticksink assigned all partitions" ticksink_assigned
+
+now=$(( $(date +%s) * 1000 ))
+"$TICKGEN" --seed 7 --count 3 --start-ms "$(( now - 1000 ))" > "$IT_DIR/three"
+t0=$(now_ms)
+produce "$IT_DIR/three"
+wait_until 30 "three quiet ticks landed" table_count_is ticks_db 3
+took=$(( $(now_ms) - t0 ))
+echo "three ticks landed ${took} ms after they were produced"
+[ "$took" -ge "$DELAY_MS" ] ||
+	fail "landed after ${took} ms, before max_delay_ms=${DELAY_MS}: not the timer"
+[ "$took" -le $(( DELAY_MS + MARGIN_MS )) ] ||
+	fail "landed after ${took} ms, more than max_delay_ms + ${MARGIN_MS} ms"
+[ "$(log_count 'drain')" -eq 0 ] || fail "a drain flushed the rows, not the timer"
+
+ticksink_stop
+[ "$TICKSINK_STATUS" -eq 0 ] || fail "ticksink exited $TICKSINK_STATUS"
