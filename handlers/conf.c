@@ -183,8 +183,9 @@ static const struct conf_key conf_keys[] = {
 	CONF_KEY("clickhouse", "timeout_ms", CONF_U32, ch_timeout_ms,
 	    100, 600000, "10000"),
 
+	/* Below max_insert_block_size, so one insert is one atomic block. */
 	CONF_KEY("batch", "max_rows", CONF_U32, batch_max_rows,
-	    1, 10000000, "50000"),
+	    1, 1000000, "50000"),
 	CONF_KEY("batch", "max_bytes", CONF_U64, batch_max_bytes,
 	    4096, 1073741824, "4194304"),
 	CONF_KEY("batch", "max_delay_ms", CONF_U32, batch_max_delay_ms,
@@ -230,6 +231,23 @@ static const char *conf_secret_words[] = {
 static const char *conf_secret_names[] = {
 	"sasl.username", "sasl.oauthbearer.config", "sasl.jaas.config",
 	"ssl.ca.pem",
+};
+
+/*
+ * librdkafka properties that ticksink sets itself because delivery depends
+ * on them, each with what to do instead.
+ */
+static const struct {
+	const char	*name;
+	const char	*instead;
+} conf_reserved_props[] = {
+	{ "bootstrap.servers", "use [kafka] brokers" },
+	{ "metadata.broker.list", "use [kafka] brokers" },
+	{ "group.id", "use [kafka] group" },
+	{ "enable.auto.offset.store", "ticksink stores offsets only after "
+	    "their rows landed" },
+	{ "enable.auto.commit", "ticksink relies on librdkafka committing "
+	    "the offsets it stored" },
 };
 
 /* Returns true for the blanks trimmed around names and values. */
@@ -985,7 +1003,7 @@ conf_validate(struct conf *conf, char **cause)
 	const struct conf_rule	*r;
 	const struct conf_key	*a, *b;
 	uint64_t		 va, vb;
-	size_t			 i;
+	size_t			 i, j;
 
 	for (i = 0; i < nitems(conf_rules); i++) {
 		r = &conf_rules[i];
@@ -1001,6 +1019,17 @@ conf_validate(struct conf *conf, char **cause)
 		    "be at least %s %s", r->section, r->key, (uintmax_t)va,
 		    r->other, (uintmax_t)vb, r->factor_word, r->other);
 		return (-1);
+	}
+	for (i = 0; i < conf->kafka_nprops; i++) {
+		for (j = 0; j < nitems(conf_reserved_props); j++) {
+			if (strcmp(conf->kafka_props[i].key,
+			    conf_reserved_props[j].name) != 0)
+				continue;
+			xasprintf(cause, "[kafka] %s cannot be set: %s",
+			    conf_reserved_props[j].name,
+			    conf_reserved_props[j].instead);
+			return (-1);
+		}
 	}
 	return (0);
 }

@@ -154,7 +154,7 @@ static const struct reject_case reject_file[] = {
 	{ "[]", NULL, "config.ini:1: unknown section []" },
 	{ "[batch]\nmax_rows = abc", NULL,
 	    "config.ini:2: [batch] max_rows = 'abc': expected an integer "
-	    "from 1 to 10000000" },
+	    "from 1 to 1000000" },
 	{ "[batch]\nmax_rows", NULL,
 	    "config.ini:2: line is not 'key = value' or '[section]'" },
 	{ "[batch", NULL,
@@ -225,7 +225,7 @@ static const struct reject_case reject_file[] = {
 static const struct reject_case reject_env[] = {
 	{ NULL, "TICKSINK_BATCH_MAX_ROWS=0",
 	    "TICKSINK_BATCH_MAX_ROWS = '0': expected an integer from 1 to "
-	    "10000000" },
+	    "1000000" },
 	{ NULL, "TICKSINK_BATCH_MAX_ROW=5",
 	    "unknown environment variable TICKSINK_BATCH_MAX_ROW "
 	    "(did you mean TICKSINK_BATCH_MAX_ROWS?)" },
@@ -277,7 +277,7 @@ static const struct range_case ranges[] = {
 	{ "clickhouse", "timeout_ms", "TICKSINK_CLICKHOUSE_TIMEOUT_MS",
 	    F(ch_timeout_ms), FIELD_U32, 100, 600000 },
 	{ "batch", "max_rows", "TICKSINK_BATCH_MAX_ROWS",
-	    F(batch_max_rows), FIELD_U32, 1, 10000000 },
+	    F(batch_max_rows), FIELD_U32, 1, 1000000 },
 	{ "batch", "max_bytes", "TICKSINK_BATCH_MAX_BYTES",
 	    F(batch_max_bytes), FIELD_U64, 4096, 1073741824 },
 	{ "batch", "max_delay_ms", "TICKSINK_BATCH_MAX_DELAY_MS",
@@ -737,6 +737,32 @@ START_TEST(test_conf_reject_conflict_by_one)
 }
 END_TEST
 
+/* Properties that delivery depends on cannot be passed through. */
+static const struct {
+	const char	*ini;
+	const char	*env;
+	const char	*msg;
+} reserved_cases[] = {
+	{ "[kafka]\nenable.auto.offset.store = true", NULL,
+	    "[kafka] enable.auto.offset.store cannot be set: ticksink stores "
+	    "offsets only after their rows landed" },
+	{ NULL, "TICKSINK_KAFKA_GROUP_ID=x",
+	    "[kafka] group.id cannot be set: use [kafka] group" },
+	{ "[kafka]\nbootstrap.servers = a:1", NULL,
+	    "[kafka] bootstrap.servers cannot be set: use [kafka] brokers" },
+};
+
+START_TEST(test_conf_reject_reserved_property)
+{
+	if (reserved_cases[_i].ini != NULL)
+		ck_assert_int_eq(load(reserved_cases[_i].ini), 0);
+	if (reserved_cases[_i].env != NULL)
+		ck_assert_int_eq(apply_env(reserved_cases[_i].env), 0);
+	ck_assert_int_eq(conf_validate(conf, &cause), -1);
+	ck_assert_str_eq(cause, reserved_cases[_i].msg);
+}
+END_TEST
+
 START_TEST(test_conf_range)
 {
 	const struct range_case	*rc = &ranges[_i / 4];
@@ -885,6 +911,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_reject_nul_byte);
 	tcase_add_test(tc, test_conf_reject_conflict);
 	tcase_add_test(tc, test_conf_reject_conflict_by_one);
+	tcase_add_loop_test(tc, test_conf_reject_reserved_property, 0,
+	    sizeof reserved_cases / sizeof reserved_cases[0]);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
