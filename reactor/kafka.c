@@ -35,6 +35,7 @@ static void	kafka_set(rd_kafka_conf_t *, const char *, const char *);
 static void	kafka_rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
 		    rd_kafka_topic_partition_list_t *, void *);
 static void	kafka_error_cb(rd_kafka_t *, int, const char *, void *);
+static void	kafka_fatal_cb(evutil_socket_t, short, void *);
 static void	kafka_wakeup_cb(evutil_socket_t, short, void *);
 static void	kafka_message(struct svc *, rd_kafka_message_t *);
 static void	kafka_tell_sink(struct svc *,
@@ -163,6 +164,7 @@ static void
 kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
 	struct svc	*svc = opaque;
+	struct timeval	 now = { 0, 0 };
 	char		 why[512];
 
 	if (err != RD_KAFKA_RESP_ERR__FATAL) {
@@ -172,7 +174,17 @@ kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	rd_kafka_fatal_error(rk, why, sizeof why);
 	log_warnx("kafka: fatal: %s; draining", why);
 	svc->exit_code = 1;
-	svc->drain_requested = true;
+	/* Not from inside librdkafka's poll: on the next loop pass. */
+	event_base_once(svc->base, -1, EV_TIMEOUT, kafka_fatal_cb, svc, &now);
+}
+
+/* Deferred from kafka_error_cb: begin the drain. */
+static void
+kafka_fatal_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	(void)fd;
+	(void)kind;
+	loop_drain_begin(arg);
 }
 
 /* One message or consumer event from the queue. */

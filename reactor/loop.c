@@ -60,7 +60,27 @@ loop_apply(struct svc *svc)
 		}
 	}
 	timer_flush_arm(svc, sink_next_deadline(svc->sink));
-	if (svc->drain != DRAIN_RUNNING && !svc->in_drain_step)
+	if (svc->drain_requested && !svc->in_drain_step)
+		loop_drain_step(svc);
+}
+
+/*
+ * Start the drain (a stop signal, or a fatal consumer error) with its
+ * deadline armed.  Idempotent.
+ */
+void
+loop_drain_begin(struct svc *svc)
+{
+	struct timeval	tv;
+	uint32_t	ms = svc->conf->drain_timeout_ms;
+
+	if (svc->drain_requested)
+		return;
+	svc->drain_requested = true;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(svc->ev_drain_deadline, &tv);
+	if (!svc->in_drain_step)
 		loop_drain_step(svc);
 }
 
@@ -96,7 +116,7 @@ loop_drain_step(struct svc *svc)
 			kafka_close(svc);
 			break;
 		case DRAIN_DONE:
-			svc->exit_code = 0;
+			/* exit_code stays 1 after a fatal consumer error. */
 			event_base_loopexit(svc->base, NULL);
 			break;
 		case DRAIN_EXPIRED:

@@ -17,7 +17,6 @@
 
 static void	sig_cb(evutil_socket_t, short, void *);
 static void	sig_deadline_cb(evutil_socket_t, short, void *);
-static void	sig_drain_begin(struct svc *);
 
 /* Ignore SIGPIPE and watch SIGTERM and SIGINT. */
 void
@@ -49,20 +48,6 @@ sig_free(struct svc *svc)
 		event_free(svc->ev_drain_deadline);
 }
 
-/* Start the drain, with its deadline armed. */
-static void
-sig_drain_begin(struct svc *svc)
-{
-	struct timeval	tv;
-	uint32_t	ms = svc->conf->drain_timeout_ms;
-
-	svc->drain_requested = true;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(svc->ev_drain_deadline, &tv);
-	loop_drain_step(svc);
-}
-
 /* SIGTERM or SIGINT. */
 static void
 sig_cb(evutil_socket_t signo, short kind, void *arg)
@@ -75,7 +60,7 @@ sig_cb(evutil_socket_t signo, short kind, void *arg)
 	case SIGINT:
 		if (!svc->drain_requested) {
 			log_info("%s: draining", strsignal(signo));
-			sig_drain_begin(svc);
+			loop_drain_begin(svc);
 			break;
 		}
 		log_warnx("%s again: exiting now", strsignal(signo));

@@ -69,6 +69,7 @@ struct svc {
 uint64_t	loop_now_us(void);
 int64_t		loop_wall_ms(void);
 void		loop_apply(struct svc *);
+void		loop_drain_begin(struct svc *);
 void		loop_drain_step(struct svc *);
 void		loop_pipeline_start(struct svc *, enum schema_dialect);
 
