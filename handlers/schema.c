@@ -222,9 +222,15 @@ schema_type_ok(const struct schema_col *c, enum schema_dialect d,
 		if (end == NULL)
 			end = p + strlen(p);
 		if ((size_t)(end - p) == len && memcmp(p, type, len) == 0) {
-			/* DateTime64 only carries milliseconds on CURRENT. */
-			return (d == SCHEMA_CURRENT ||
-			    strncmp(p, "DateTime64", 10) != 0);
+			/*
+			 * The time types differ in width: CURRENT sends 8-byte
+			 * milliseconds (DateTime64), LEGACY 4-byte seconds.
+			 */
+			if (strncmp(p, "DateTime64", 10) == 0)
+				return (d == SCHEMA_CURRENT);
+			if (strncmp(p, "DateTime", 8) == 0)
+				return (d == SCHEMA_LEGACY);
+			return (true);
 		}
 	}
 	return (false);

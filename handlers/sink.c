@@ -68,26 +68,22 @@ sink_new(const struct sink_conf *conf)
 	s->decoder = decode_new(&conf->decode);
 	s->offsets = offsets_new();
 	TAILQ_INIT(&s->queue);
+	TAILQ_INIT(&s->all);
 	s->next_id = 1;
 	s->rng = conf->seed | 1;
 	return (s);
 }
 
-/* Free the sink and every insert it still holds. */
+/* Free the sink and every insert it still holds, in flight or not. */
 void
 sink_free(struct sink *s)
 {
 	struct sink_insert	*ins;
-	int			 t;
 
 	if (s == NULL)
 		return;
-	for (t = 0; t < 2; t++)
-		sink_insert_free(s, s->open[t]);
-	while ((ins = TAILQ_FIRST(&s->queue)) != NULL) {
-		TAILQ_REMOVE(&s->queue, ins, entry);
+	while ((ins = TAILQ_FIRST(&s->all)) != NULL)
 		sink_insert_free(s, ins);
-	}
 	decode_free(s->decoder);
 	offsets_free(s->offsets);
 	free(s->actions);
@@ -116,6 +112,7 @@ sink_insert_new(struct sink *s, enum schema_table t, uint64_t now_us)
 	ins->state = SINK_INSERT_OPEN;
 	ins->opened_us = now_us;
 	buf_init(&ins->body);
+	TAILQ_INSERT_TAIL(&s->all, ins, all_entry);
 	return (ins);
 }
 
@@ -125,6 +122,7 @@ sink_insert_free(struct sink *s, struct sink_insert *ins)
 {
 	if (ins == NULL)
 		return;
+	TAILQ_REMOVE(&s->all, ins, all_entry);
 	s->bytes -= ins->body.len;
 	buf_clear(&ins->body);
 	free(ins->row_ends);
@@ -404,7 +402,7 @@ sink_server_reject(struct sink *s, struct sink_insert *ins, int code,
 	struct sink_insert	*rej;
 	struct rowenc_reject	 r;
 	struct tick		 tick;
-	char			 detail[SINK_DETAIL_MAX], raw[256];
+	char			 detail[SINK_DETAIL_MAX], raw[512];
 	int			 rawlen;
 
 	memset(&r, 0, sizeof r);

@@ -66,7 +66,8 @@ struct sink_insert {
 	uint64_t		 retry_at_us;
 	struct sink_insert	*parent;	/* set on halves of a split */
 	unsigned		 pending_children;
-	TAILQ_ENTRY(sink_insert) entry;
+	TAILQ_ENTRY(sink_insert) entry;		/* queue */
+	TAILQ_ENTRY(sink_insert) all_entry;	/* every insert */
 };
 TAILQ_HEAD(sink_insert_list, sink_insert);
 
@@ -103,6 +104,7 @@ struct sink {
 	struct offsets		*offsets;
 	struct sink_insert	*open[2];	/* per table; NULL if none */
 	struct sink_insert_list	 queue;
+	struct sink_insert_list	 all;		/* owned, in any state */
 	unsigned		 ninflight;
 	size_t			 bytes;		/* every body we hold */
 	bool			 paused;

@@ -310,6 +310,33 @@ START_TEST(test_offsets_many_segments)
 }
 END_TEST
 
+/*
+ * A queue that fills while its head moves is compacted, not grown: a
+ * short lag between adding and landing keeps the commit exact.
+ */
+START_TEST(test_offsets_queue_compaction)
+{
+	int64_t	off, got;
+	int32_t	p;
+
+	offsets_assign(o, 1);
+	for (off = 0; off < 1000; off++) {
+		offsets_add(o, 1, off, (uint64_t)off + 1);
+		if (off >= 5) {
+			offsets_landed(o, (uint64_t)(off - 5) + 1);
+			ck_assert(offsets_next_commit(o, &p, &got));
+			ck_assert_int_eq(p, 1);
+			ck_assert_int_eq(got, off - 4);
+			ck_assert_uint_eq(offsets_pending(o, 1), 5);
+		}
+	}
+	for (off = 995; off < 1000; off++)
+		offsets_landed(o, (uint64_t)off + 1);
+	expect_commit(1, 1000);
+	expect_none();
+}
+END_TEST
+
 /* One step of a script. */
 enum op_kind {
 	OP_END,
@@ -445,6 +472,7 @@ offsets_suite(void)
 	tcase_add_test(tc, test_offsets_gaps);
 	tcase_add_test(tc, test_offsets_next_commit_once_each);
 	tcase_add_test(tc, test_offsets_many_segments);
+	tcase_add_test(tc, test_offsets_queue_compaction);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("partitions");

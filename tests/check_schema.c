@@ -347,15 +347,11 @@ static const struct type_case types[] = {
 	    -1 },
 	{ SCHEMA_LEGACY, SCHEMA_TICKS, "received_at", "DateTime64(3)", -1 },
 	/*
-	 * exposes bug: CURRENT sends timestamp as Int64 milliseconds (8
-	 * bytes); a DateTime column reads a UInt32 (4 bytes), so every row
-	 * after would be misaligned.  schema.c's "also" list accepts
-	 * "DateTime" on CURRENT.
+	 * CURRENT sends times as Int64 milliseconds (8 bytes); a DateTime
+	 * column reads a UInt32 (4 bytes) and would misalign every row after.
 	 */
 	{ SCHEMA_CURRENT, SCHEMA_TICKS, "timestamp", "DateTime", -1 },
-	/* exposes bug: same as above for received_at. */
 	{ SCHEMA_CURRENT, SCHEMA_TICKS, "received_at", "DateTime", -1 },
-	/* exposes bug: same as above for rejected_at. */
 	{ SCHEMA_CURRENT, SCHEMA_REJECTS, "rejected_at", "DateTime", -1 },
 	{ SCHEMA_CURRENT, SCHEMA_TICKS, "timestamp", "DateTime('UTC')", -1 },
 	/* Another precision is another number. */
