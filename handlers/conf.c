@@ -204,6 +204,10 @@ static const struct conf_key conf_keys[] = {
 
 	CONF_KEY("service", "drain_timeout_ms", CONF_U32, drain_timeout_ms,
 	    100, 3600000, "20000"),
+	CONF_KEY("service", "stall_timeout_ms", CONF_U32, stall_timeout_ms,
+	    1000, 86400000, "60000"),
+	CONF_KEY("service", "status_interval_ms", CONF_U32, status_interval_ms,
+	    100, 3600000, "5000"),
 	CONF_KEY("service", "log_level", CONF_LEVEL, log_level,
 	    0, 0, "info"),
 };

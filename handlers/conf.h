@@ -56,6 +56,8 @@ struct conf {
 	uint32_t	 reject_raw_max_bytes;
 
 	uint32_t	 drain_timeout_ms;
+	uint32_t	 stall_timeout_ms;	/* work waits, nothing lands */
+	uint32_t	 status_interval_ms;	/* STATUS= to systemd */
 	int		 log_level;	/* CONF_LOG_* */
 };
 

@@ -21,6 +21,9 @@
 #include "offsets.h"
 #include "xmalloc.h"
 
+/* Batch id of messages that were already landed; real ids start at 1. */
+#define OFFSETS_LANDED_BATCH	0
+
 struct offsets_seg {
 	int64_t		first;
 	int64_t		last;
@@ -153,6 +156,22 @@ offsets_add(struct offsets *o, int32_t p, int64_t offset, uint64_t batch)
 	}
 	pp->segs[pp->tail++] = (struct offsets_seg){ offset, offset, batch,
 	    false };
+}
+
+/*
+ * Message p@offset needs no insert: its row is already in ClickHouse (found
+ * by the resume check).  It counts as landed in its place in the queue.
+ */
+void
+offsets_skip(struct offsets *o, int32_t p, int64_t offset)
+{
+	struct offsets_part	*pp;
+
+	offsets_add(o, p, offset, OFFSETS_LANDED_BATCH);
+	if ((pp = offsets_part(o, p)) == NULL || !pp->assigned)
+		return;
+	pp->segs[pp->tail - 1].done = true;
+	offsets_advance(pp);
 }
 
 /* Pop the done prefix of a partition's queue. */

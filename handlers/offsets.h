@@ -19,6 +19,7 @@ void		 offsets_revoke(struct offsets *, int32_t);
 bool		 offsets_is_assigned(const struct offsets *, int32_t);
 
 void		 offsets_add(struct offsets *, int32_t, int64_t, uint64_t);
+void		 offsets_skip(struct offsets *, int32_t, int64_t);
 void		 offsets_landed(struct offsets *, uint64_t);
 bool		 offsets_next_commit(struct offsets *, int32_t *, int64_t *);
 int64_t		 offsets_committable(const struct offsets *, int32_t);

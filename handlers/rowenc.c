@@ -18,7 +18,6 @@
 #include "rowenc.h"
 
 static void	rowenc_time(struct buf *, enum schema_dialect, int64_t);
-static uint64_t	rowenc_le(const uint8_t *, int);
 
 /* Append a time column (and on LEGACY its millisecond twin). */
 static void
@@ -76,7 +75,7 @@ rowenc_reject(struct buf *b, enum schema_dialect d,
 }
 
 /* Read an n-byte little-endian value. */
-static uint64_t
+uint64_t
 rowenc_le(const uint8_t *p, int n)
 {
 	uint64_t	v = 0;

@@ -37,6 +37,8 @@ void	rowenc_reject(struct buf *, enum schema_dialect,
 /* Read back one tick row; topic in the origin is left alone. */
 int	rowenc_tick_parse(const uint8_t *, size_t, enum schema_dialect,
 	    struct tick *, struct rowenc_origin *);
+/* Read an n-byte little-endian value. */
+uint64_t rowenc_le(const uint8_t *, int);
 /* Render a tick as one JSON line into buf; returns the length. */
 int	rowenc_tick_json(const struct tick *, char *, size_t);
 

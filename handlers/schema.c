@@ -390,3 +390,94 @@ schema_boot_answer(struct schema_boot *sb, const char *body, size_t len,
 	}
 	return (0);
 }
+
+/*
+ * The resume check's question: which offsets of partition p from offset on
+ * are in either table.  The topic is a string we quote, so it must be a
+ * Kafka topic name ([A-Za-z0-9._-]), which conf ensures.
+ */
+char *
+schema_landed_sql(const char *db, const char *const tables[2],
+    const char *topic, int p, long long from)
+{
+	char	*sql;
+
+	xasprintf(&sql, "SELECT kafka_offset FROM %s.%s WHERE "
+	    "kafka_partition = %d AND kafka_offset >= %lld UNION ALL "
+	    "SELECT kafka_offset FROM %s.%s WHERE kafka_topic = '%s' AND "
+	    "kafka_partition = %d AND kafka_offset >= %lld FORMAT TabSeparated",
+	    db, tables[SCHEMA_TICKS], p, from, db, tables[SCHEMA_REJECTS],
+	    topic, p, from);
+	return (sql);
+}
+
+/* The probe's question: is the row of p@offset in table t? */
+char *
+schema_probe_sql(const char *db, const char *name, enum schema_table t,
+    const char *topic, int p, long long offset)
+{
+	char	*sql;
+
+	if (t == SCHEMA_TICKS)
+		xasprintf(&sql, "SELECT count() FROM %s.%s WHERE "
+		    "kafka_partition = %d AND kafka_offset = %lld", db, name, p,
+		    offset);
+	else
+		xasprintf(&sql, "SELECT count() FROM %s.%s WHERE kafka_topic = "
+		    "'%s' AND kafka_partition = %d AND kafka_offset = %lld", db,
+		    name, topic, p, offset);
+	return (sql);
+}
+
+/* Compare two offsets for qsort. */
+static int
+schema_cmp_offset(const void *a, const void *b)
+{
+	long long	x = *(const long long *)a, y = *(const long long *)b;
+
+	return ((x > y) - (x < y));
+}
+
+/*
+ * Parse "N\n" lines into a sorted array without duplicates (a message can
+ * be in both tables after a server-side reject).  Returns -1 on anything
+ * that is not a non-negative integer per line.
+ */
+int
+schema_parse_offsets(const char *body, size_t len, long long **out,
+    size_t *n)
+{
+	long long	*v = NULL, x;
+	size_t		 cap = 0, cnt = 0, i, k;
+	const char	*p = body, *end = body + len;
+	int		 digits;
+
+	while (p < end) {
+		for (x = 0, digits = 0; p < end && *p >= '0' && *p <= '9';
+		    p++, digits++) {
+			if (digits >= 18)
+				goto fail;
+			x = x * 10 + (*p - '0');
+		}
+		if (digits == 0 || p == end || *p++ != '\n')
+			goto fail;
+		if (cnt == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[cnt++] = x;
+	}
+	if (cnt > 1)
+		qsort(v, cnt, sizeof *v, schema_cmp_offset);
+	for (i = k = 0; i < cnt; i++) {
+		if (k == 0 || v[k - 1] != v[i])
+			v[k++] = v[i];
+	}
+	free(*out);
+	*out = v;
+	*n = k;
+	return (0);
+fail:
+	free(v);
+	return (-1);
+}

@@ -71,6 +71,16 @@ char		*schema_insert_sql(enum schema_dialect, enum schema_table,
 int		 schema_check_columns(enum schema_dialect, enum schema_table,
 		     const char *, const char *, const char *, size_t, char **);
 
+/* Resume check: offsets of partition >= from in both tables. Allocated. */
+char		*schema_landed_sql(const char *, const char *const[2],
+		     const char *, int, long long);
+/* Probe: rows of table with partition and offset. Allocated. */
+char		*schema_probe_sql(const char *, const char *, enum schema_table,
+		     const char *, int, long long);
+/* Parse one integer per line into a sorted, unique array (allocated). */
+int		 schema_parse_offsets(const char *, size_t, long long **,
+		     size_t *);
+
 void		 schema_boot_init(struct schema_boot *, const char *,
 		     const char *, const char *, unsigned, unsigned);
 /* Returns the next statement (allocated; caller frees) or NULL when done. */

@@ -18,6 +18,26 @@
  * Memory: every body is counted in bytes.  At max_buffer_bytes the sink asks
  * for the partitions to be paused and, below half of it, resumed, so a
  * ClickHouse outage of any length holds memory at the bound.
+ *
+ * Exactly once, as far as ClickHouse allows.  Every row carries its Kafka
+ * partition and offset, and three rules keep a row from landing twice:
+ *  - Resume check: after a partition is assigned (start, restart after a
+ *    crash, rebalance), its first message tells where consumption starts.
+ *    The sink holds the partition's messages and asks which offsets from
+ *    there are already in the tables: rows that landed in an earlier run
+ *    whose offsets were never committed.  Those messages are skipped and
+ *    count as landed.
+ *  - Probe before an ambiguous retry: when a send ended without a verdict
+ *    from ClickHouse (timeout, broken connection, a proxy's 502-504), the
+ *    rows may have landed.  An insert of at most max_rows rows lands whole
+ *    or not at all, so asking for one of its rows tells which; only an
+ *    absent insert is sent again.
+ *  - Revocation: rows of a revoked partition that have not been sent are
+ *    taken out of the open and queued batches; the new owner reads them
+ *    again.
+ * On servers that have insert_deduplication_token every send also carries
+ * a token derived from the bytes, so an identical resend is dropped by the
+ * server itself.
  */
 
 #include <math.h>
@@ -33,15 +53,33 @@
 
 #define SINK_DETAIL_MAX		256
 #define SINK_SERVER_REASON	"server_rejected"
+#define SINK_HELD_HDR		21	/* offset, time, length, tombstone */
 
 static struct sink_insert	*sink_insert_new(struct sink *,
 				    enum schema_table, uint64_t);
+static size_t			 sink_insert_bytes(const struct sink_insert *);
+static struct sink_part		*sink_part(struct sink *, int32_t);
+static void			 sink_hold(struct sink *, struct sink_part *,
+				    const struct sink_msg *);
+static void			 sink_unhold(struct sink *, struct sink_part *);
+static void			 sink_process(struct sink *, struct sink_part *,
+				    const struct sink_msg *, uint64_t, int64_t);
+static void			 sink_query(struct sink *, int32_t);
+static void			 sink_commits(struct sink *);
+static void			 sink_filter(struct sink *, struct sink_insert *);
+static bool			 sink_row_is_ours(const struct sink *,
+				    const struct sink_row *);
+static bool			 sink_is_sending(const struct sink *, int32_t);
+static void			 sink_queries(struct sink *, uint64_t);
+static void			 sink_after_send(struct sink *,
+				    struct sink_insert *, bool, uint64_t);
 static void			 sink_insert_free(struct sink *,
 				    struct sink_insert *);
 static struct sink_insert	*sink_open(struct sink *, enum schema_table,
 				    uint64_t);
 static void			 sink_row_added(struct sink *,
-				    struct sink_insert *, size_t, uint64_t);
+				    struct sink_insert *, size_t, int32_t, int64_t,
+				    uint64_t);
 static void			 sink_close(struct sink *, enum schema_table,
 				    enum batch_decision);
 static void			 sink_push(struct sink *,
@@ -79,11 +117,18 @@ void
 sink_free(struct sink *s)
 {
 	struct sink_insert	*ins;
+	size_t			 i;
 
 	if (s == NULL)
 		return;
+
 	while ((ins = TAILQ_FIRST(&s->all)) != NULL)
 		sink_insert_free(s, ins);
+	for (i = 0; i < s->nparts; i++) {
+		buf_clear(&s->parts[i].held);
+		free(s->parts[i].landed);
+	}
+	free(s->parts);
 	decode_free(s->decoder);
 	offsets_free(s->offsets);
 	free(s->actions);
@@ -123,10 +168,33 @@ sink_insert_free(struct sink *s, struct sink_insert *ins)
 	if (ins == NULL)
 		return;
 	TAILQ_REMOVE(&s->all, ins, all_entry);
-	s->bytes -= ins->body.len;
+	s->bytes -= sink_insert_bytes(ins);
 	buf_clear(&ins->body);
-	free(ins->row_ends);
+	free(ins->rows);
 	free(ins);
+}
+
+/* Memory an insert accounts for: its body and its row table. */
+static size_t
+sink_insert_bytes(const struct sink_insert *ins)
+{
+	return (ins->body.len + (size_t)ins->nrows * sizeof *ins->rows);
+}
+
+/* The state of partition p, grown on demand. */
+static struct sink_part *
+sink_part(struct sink *s, int32_t p)
+{
+	size_t	n;
+
+	if ((size_t)p >= s->nparts) {
+		n = (size_t)p + 1;
+		s->parts = xreallocarray(s->parts, n, sizeof *s->parts);
+		memset(s->parts + s->nparts, 0,
+		    (n - s->nparts) * sizeof *s->parts);
+		s->nparts = n;
+	}
+	return (&s->parts[p]);
 }
 
 /* Queue an action for the reactor. */
@@ -161,18 +229,123 @@ sink_next_action(struct sink *s, struct sink_action *a)
 	return (true);
 }
 
-/* Partition p is now ours. */
+/* Partition p is now ours; its first message starts the resume check. */
 void
 sink_assign(struct sink *s, int32_t p)
 {
+	struct sink_part	*pp;
+
+	if (p < 0)
+		return;
 	offsets_assign(s->offsets, p);
+	pp = sink_part(s, p);
+	pp->gen++;
+	sink_unhold(s, pp);
+	free(pp->landed);
+	pp->landed = NULL;
+	pp->nlanded = pp->next_landed = 0;
+	pp->state = SINK_PART_UNCHECKED;
+	pp->query_out = false;
+	pp->failures = 0;
 }
 
-/* Partition p is no longer ours: nothing more of it is committed. */
+/*
+ * Partition p is no longer ours: nothing more of it is committed, and its
+ * rows that were not sent yet are dropped (the new owner reads them again).
+ * Rows already in flight may land; the new owner's resume check sees them.
+ */
 void
 sink_revoke(struct sink *s, int32_t p)
 {
+	struct sink_insert	*ins, *next;
+	struct sink_part	*pp;
+	int			 t;
+
+	if (p < 0)
+		return;
 	offsets_revoke(s->offsets, p);
+	pp = sink_part(s, p);
+	sink_unhold(s, pp);
+	free(pp->landed);
+	pp->landed = NULL;
+	pp->nlanded = pp->next_landed = 0;
+	pp->state = SINK_PART_UNASSIGNED;
+	for (t = 0; t < 2; t++) {
+		if (s->open[t] != NULL)
+			sink_filter(s, s->open[t]);
+	}
+	for (ins = TAILQ_FIRST(&s->queue); ins != NULL; ins = next) {
+		next = TAILQ_NEXT(ins, entry);
+		sink_filter(s, ins);
+	}
+}
+
+/* Is row r still ours: its partition assigned, in the same assignment? */
+static bool
+sink_row_is_ours(const struct sink *s, const struct sink_row *r)
+{
+	return (offsets_is_assigned(s->offsets, r->partition) &&
+	    (size_t)r->partition < s->nparts &&
+	    s->parts[r->partition].gen == r->gen);
+}
+
+/* Does an insert being sent or probed hold rows of partition p? */
+static bool
+sink_is_sending(const struct sink *s, int32_t p)
+{
+	const struct sink_insert	*ins;
+	uint32_t			 i;
+
+	TAILQ_FOREACH(ins, &s->all, all_entry) {
+		if (ins->state != SINK_INSERT_INFLIGHT &&
+		    ins->state != SINK_INSERT_PROBING)
+			continue;
+		for (i = 0; i < ins->nrows; i++) {
+			if (ins->rows[i].partition == p)
+				return (true);
+		}
+	}
+	return (false);
+}
+
+/*
+ * Take the rows that are no longer ours (their partition was revoked, or
+ * re-assigned since) out of an insert that is not being sent.  An insert
+ * left empty counts as landed: it holds nothing that is still ours.
+ */
+static void
+sink_filter(struct sink *s, struct sink_insert *ins)
+{
+	struct buf	body;
+	uint32_t	i, n = 0, from;
+
+	for (i = 0; i < ins->nrows; i++) {
+		if (!sink_row_is_ours(s, &ins->rows[i]))
+			break;
+	}
+	if (i == ins->nrows)
+		return;
+	s->bytes -= sink_insert_bytes(ins);
+	buf_init(&body);
+	for (i = 0; i < ins->nrows; i++) {
+		from = i == 0 ? 0 : ins->rows[i - 1].end;
+		if (!sink_row_is_ours(s, &ins->rows[i]))
+			continue;
+		buf_add(&body, ins->body.data + from, ins->rows[i].end - from);
+		ins->rows[n] = ins->rows[i];
+		ins->rows[n++].end = (uint32_t)body.len;
+	}
+	buf_clear(&ins->body);
+	ins->body = body;
+	ins->nrows = n;
+	s->bytes += sink_insert_bytes(ins);
+	if (n > 0)
+		return;
+	if (ins->state == SINK_INSERT_OPEN)
+		s->open[ins->table] = NULL;
+	else if (ins->state == SINK_INSERT_QUEUED)
+		TAILQ_REMOVE(&s->queue, ins, entry);
+	sink_landed(s, ins);
 }
 
 /* The open batch of table t, opened now if there is none. */
@@ -184,20 +357,21 @@ sink_open(struct sink *s, enum schema_table t, uint64_t now_us)
 	return (s->open[t]);
 }
 
-/* A row of grown bytes was appended to ins; close it if it is full. */
+/* A row of grown bytes from p@offset was appended; close ins if full. */
 static void
 sink_row_added(struct sink *s, struct sink_insert *ins, size_t grown,
-    uint64_t now_us)
+    int32_t p, int64_t offset, uint64_t now_us)
 {
 	enum batch_decision	d;
 
 	if (ins->nrows == ins->cap_rows) {
 		ins->cap_rows = ins->cap_rows == 0 ? 64 : ins->cap_rows * 2;
-		ins->row_ends = xreallocarray(ins->row_ends, ins->cap_rows,
-		    sizeof *ins->row_ends);
+		ins->rows = xreallocarray(ins->rows, ins->cap_rows,
+		    sizeof *ins->rows);
 	}
-	ins->row_ends[ins->nrows++] = (uint32_t)ins->body.len;
-	s->bytes += grown;
+	ins->rows[ins->nrows++] = (struct sink_row){ (uint32_t)ins->body.len,
+	    p, offset, s->parts[p].gen };
+	s->bytes += grown + sizeof *ins->rows;
 	d = batch_check(&s->conf.limits, ins->nrows, ins->body.len,
 	    ins->opened_us, now_us);
 	if (d != BATCH_KEEP)
@@ -234,9 +408,15 @@ sink_pump(struct sink *s, uint64_t now_us)
 		    ins->retry_at_us > now_us)
 			continue;
 		TAILQ_REMOVE(&s->queue, ins, entry);
-		ins->state = SINK_INSERT_INFLIGHT;
-		ins->attempt++;
 		s->ninflight++;
+		if (ins->probe) {
+			ins->state = SINK_INSERT_PROBING;
+			a.kind = SINK_ACT_PROBE;
+		} else {
+			ins->state = SINK_INSERT_INFLIGHT;
+			ins->attempt++;
+			a.kind = SINK_ACT_INSERT;
+		}
 		a.insert = ins;
 		sink_push(s, &a);
 	}
@@ -261,12 +441,89 @@ sink_pressure(struct sink *s)
 }
 
 /*
+ * Keep a message of a partition whose resume check is not answered yet, as
+ * a 21-byte header (offset, Kafka time, length, tombstone flag) and the
+ * payload.
+ */
+static void
+sink_hold(struct sink *s, struct sink_part *pp, const struct sink_msg *m)
+{
+	size_t	before = pp->held.len, len = m->payload == NULL ? 0 : m->len;
+
+	buf_add_le64(&pp->held, (uint64_t)m->offset);
+	buf_add_le64(&pp->held, (uint64_t)m->timestamp_ms);
+	buf_add_le32(&pp->held, (uint32_t)len);
+	buf_add_u8(&pp->held, m->payload == NULL);
+	buf_add(&pp->held, m->payload, len);
+	s->bytes += pp->held.len - before;
+}
+
+/* Drop a partition's held messages (they were never committed). */
+static void
+sink_unhold(struct sink *s, struct sink_part *pp)
+{
+	s->bytes -= pp->held.len;
+	buf_clear(&pp->held);
+}
+
+/* Ask which offsets of p from its first one already landed. */
+static void
+sink_query(struct sink *s, int32_t p)
+{
+	struct sink_part	*pp = &s->parts[p];
+	struct sink_action	 a = { .kind = SINK_ACT_LANDED_QUERY };
+
+	pp->query_out = true;
+	a.partition = p;
+	a.offset = pp->from;
+	sink_push(s, &a);
+}
+
+/*
  * One message from Kafka.  It always becomes a row: a tick, or a reject with
- * its reason.  now_us is the monotonic clock, wall_ms the UTC wall clock.
+ * its reason, unless the resume check found it already landed.  now_us is
+ * the monotonic clock, wall_ms the UTC wall clock.
  */
 void
 sink_message(struct sink *s, const struct sink_msg *m, uint64_t now_us,
     int64_t wall_ms)
+{
+	struct sink_part	*pp;
+	struct sink_action	 a = { .kind = SINK_ACT_PAUSE_ONE };
+
+	s->stats.messages++;
+	if (!offsets_is_assigned(s->offsets, m->partition)) {
+		log_debug("%s: %s/%d@%lld not assigned, skipped", __func__,
+		    s->conf.topic, m->partition, (long long)m->offset);
+		return;
+	}
+	pp = sink_part(s, m->partition);
+	switch (pp->state) {
+	case SINK_PART_UNASSIGNED:
+		return;
+	case SINK_PART_UNCHECKED:
+		pp->state = SINK_PART_CHECKING;
+		pp->from = m->offset;
+		pp->retry_at_us = 0;
+		a.partition = m->partition;
+		sink_push(s, &a);
+		sink_queries(s, now_us);
+		/* FALLTHROUGH */
+	case SINK_PART_CHECKING:
+		/* Counted in bytes; the pause of p bounds them. */
+		sink_hold(s, pp, m);
+		return;
+	case SINK_PART_READY:
+		sink_process(s, pp, m, now_us, wall_ms);
+		break;
+	}
+	sink_pump(s, now_us);
+}
+
+/* Decode, validate and encode one message of a checked partition. */
+static void
+sink_process(struct sink *s, struct sink_part *pp, const struct sink_msg *m,
+    uint64_t now_us, int64_t wall_ms)
 {
 	struct rowenc_origin	 o = { s->conf.topic, m->partition, m->offset,
 				     m->timestamp_ms };
@@ -277,10 +534,14 @@ sink_message(struct sink *s, const struct sink_msg *m, uint64_t now_us,
 	char			 detail[SINK_DETAIL_MAX];
 	size_t			 before;
 
-	s->stats.messages++;
-	if (!offsets_is_assigned(s->offsets, m->partition)) {
-		log_debug("%s: %s/%d@%lld not assigned, skipped", __func__,
-		    s->conf.topic, m->partition, (long long)m->offset);
+	while (pp->next_landed < pp->nlanded &&
+	    pp->landed[pp->next_landed] < m->offset)
+		pp->next_landed++;
+	if (pp->next_landed < pp->nlanded &&
+	    pp->landed[pp->next_landed] == m->offset) {
+		s->stats.skipped_landed++;
+		offsets_skip(s->offsets, m->partition, m->offset);
+		sink_commits(s);
 		return;
 	}
 	why = decode_tick(s->decoder, m->payload, m->len, wall_ms, &tick,
@@ -298,8 +559,75 @@ sink_message(struct sink *s, const struct sink_msg *m, uint64_t now_us,
 		rowenc_reject(&ins->body, s->conf.dialect, &r);
 	}
 	offsets_add(s->offsets, m->partition, m->offset, ins->id);
-	sink_row_added(s, ins, ins->body.len - before, now_us);
+	sink_row_added(s, ins, ins->body.len - before, m->partition,
+	    m->offset, now_us);
+}
+
+/*
+ * The resume check's answer for p: one landed offset per line.  The held
+ * messages are replayed, skipping those offsets, and p is resumed.
+ */
+void
+sink_landed_answer(struct sink *s, int32_t p, const char *body, size_t len,
+    uint64_t now_us, int64_t wall_ms)
+{
+	struct sink_part	*pp;
+	struct sink_action	 a = { .kind = SINK_ACT_RESUME_ONE };
+	struct sink_msg		 m;
+	struct buf		 held;
+	const uint8_t		*h, *end;
+	size_t			 n;
+
+	if (p < 0 || (size_t)p >= s->nparts ||
+	    s->parts[p].state != SINK_PART_CHECKING)
+		return;
+	pp = &s->parts[p];
+	pp->query_out = false;
+	if (schema_parse_offsets(body, len, &pp->landed, &pp->nlanded) != 0) {
+		log_warnx("%s/%d: resume check answer is not a list of "
+		    "offsets", s->conf.topic, p);
+		sink_landed_failed(s, p, now_us);
+		return;
+	}
+	pp->next_landed = 0;
+	pp->state = SINK_PART_READY;
+	pp->failures = 0;
+	if (pp->nlanded > 0)
+		log_info("%s/%d: %zu messages from offset %lld already in "
+		    "clickhouse; they are skipped", s->conf.topic, p,
+		    pp->nlanded, (long long)pp->from);
+	held = pp->held;
+	buf_init(&pp->held);
+	s->bytes -= held.len;
+	m.partition = p;
+	for (h = held.data, end = h + held.len; h < end; h += SINK_HELD_HDR + n) {
+		m.offset = (int64_t)rowenc_le(h, 8);
+		m.timestamp_ms = (int64_t)rowenc_le(h + 8, 8);
+		n = (size_t)rowenc_le(h + 16, 4);
+		m.payload = h[20] ? NULL : h + SINK_HELD_HDR;
+		m.len = n;
+		sink_process(s, pp, &m, now_us, wall_ms);
+	}
+	buf_clear(&held);
+	a.partition = p;
+	sink_push(s, &a);
 	sink_pump(s, now_us);
+}
+
+/* The resume check for p failed; ask again after a backoff. */
+void
+sink_landed_failed(struct sink *s, int32_t p, uint64_t now_us)
+{
+	struct sink_part	*pp;
+
+	if (p < 0 || (size_t)p >= s->nparts ||
+	    s->parts[p].state != SINK_PART_CHECKING)
+		return;
+	pp = &s->parts[p];
+	pp->query_out = false;
+	pp->failures++;
+	pp->retry_at_us = now_us + insert_backoff_us(pp->failures,
+	    sink_random(s));
 }
 
 /* Time passed: close batches whose delay is up, send due retries. */
@@ -316,17 +644,60 @@ sink_tick(struct sink *s, uint64_t now_us)
 		    ins->opened_us, now_us) != BATCH_KEEP)
 			sink_close(s, t, BATCH_FLUSH_DELAY);
 	}
+	sink_queries(s, now_us);
 	sink_pump(s, now_us);
 }
 
-/* Drain: close every open batch now; nothing is resumed from here on. */
+/*
+ * Send the resume checks that are due.  A check waits while an insert that
+ * holds rows of its partition is being sent: those rows may still land, and
+ * the check must see them.
+ */
+static void
+sink_queries(struct sink *s, uint64_t now_us)
+{
+	struct sink_part	*pp;
+	size_t			 i;
+
+	for (i = 0; i < s->nparts; i++) {
+		pp = &s->parts[i];
+		if (pp->state == SINK_PART_CHECKING && !pp->query_out &&
+		    pp->retry_at_us <= now_us &&
+		    !sink_is_sending(s, (int32_t)i))
+			sink_query(s, (int32_t)i);
+	}
+}
+
+/*
+ * Drain: close every open batch now; nothing is resumed from here on.
+ * Messages held for a resume check are dropped: they were never committed
+ * and are delivered again next time.
+ */
 void
 sink_drain(struct sink *s, uint64_t now_us)
 {
+	size_t	i;
+
 	s->draining = true;
+	for (i = 0; i < s->nparts; i++) {
+		if (s->parts[i].state != SINK_PART_CHECKING)
+			continue;
+		sink_unhold(s, &s->parts[i]);
+		s->parts[i].state = SINK_PART_UNASSIGNED;
+	}
 	sink_close(s, SCHEMA_TICKS, BATCH_FLUSH_DELAY);
 	sink_close(s, SCHEMA_REJECTS, BATCH_FLUSH_DELAY);
 	sink_pump(s, now_us);
+}
+
+/* Emit a store action for every partition whose committable offset moved. */
+static void
+sink_commits(struct sink *s)
+{
+	struct sink_action	a = { .kind = SINK_ACT_STORE };
+
+	while (offsets_next_commit(s->offsets, &a.partition, &a.offset))
+		sink_push(s, &a);
 }
 
 /*
@@ -338,7 +709,6 @@ static void
 sink_landed(struct sink *s, struct sink_insert *ins)
 {
 	struct sink_insert	*parent;
-	struct sink_action	 a = { .kind = SINK_ACT_STORE };
 
 	if (ins->table == SCHEMA_TICKS)
 		s->stats.rows_landed += ins->nrows;
@@ -354,8 +724,7 @@ sink_landed(struct sink *s, struct sink_insert *ins)
 			break;
 		ins = parent;
 	}
-	while (offsets_next_commit(s->offsets, &a.partition, &a.offset))
-		sink_push(s, &a);
+	sink_commits(s);
 }
 
 /* Split a poisoned insert of two or more rows into two queued halves. */
@@ -370,26 +739,32 @@ sink_split(struct sink *s, struct sink_insert *ins)
 	for (h = 1; h >= 0; h--) {
 		from = h == 0 ? 0 : k;
 		to = h == 0 ? k : ins->nrows;
-		base = from == 0 ? 0 : ins->row_ends[from - 1];
+		base = from == 0 ? 0 : ins->rows[from - 1].end;
 		n = to - from;
 		half[h] = sink_insert_new(s, ins->table, ins->opened_us);
 		half[h]->parent = ins;
 		half[h]->state = SINK_INSERT_QUEUED;
 		buf_add(&half[h]->body, ins->body.data + base,
-		    ins->row_ends[to - 1] - base);
-		half[h]->row_ends = xreallocarray(NULL, n, sizeof(uint32_t));
-		for (i = 0; i < n; i++)
-			half[h]->row_ends[i] = ins->row_ends[from + i] - base;
+		    ins->rows[to - 1].end - base);
+		half[h]->rows = xreallocarray(NULL, n, sizeof *half[h]->rows);
+		for (i = 0; i < n; i++) {
+			half[h]->rows[i] = ins->rows[from + i];
+			half[h]->rows[i].end -= base;
+		}
 		half[h]->nrows = half[h]->cap_rows = n;
-		s->bytes += half[h]->body.len;
+		s->bytes += sink_insert_bytes(half[h]);
 		TAILQ_INSERT_HEAD(&s->queue, half[h], entry);
 	}
-	s->bytes -= ins->body.len;
-	buf_clear(&ins->body);
 	ins->state = SINK_INSERT_SPLIT;
 	ins->pending_children = 2;
+	s->bytes -= ins->body.len;
+	buf_clear(&ins->body);
 	s->stats.inserts_split++;
+	/* Rows revoked while the whole was in flight are not resent. */
+	for (h = 0; h < 2; h++)
+		sink_filter(s, half[h]);
 }
+
 
 /*
  * The server refused a single tick row.  It becomes a reject row with the
@@ -422,12 +797,13 @@ sink_server_reject(struct sink *s, struct sink_insert *ins, int code,
 	r.raw_max = s->conf.reject_raw_max;
 	rej = sink_insert_new(s, SCHEMA_REJECTS, 0);
 	rowenc_reject(&rej->body, s->conf.dialect, &r);
-	rej->row_ends = xmalloc(sizeof *rej->row_ends);
-	rej->row_ends[0] = (uint32_t)rej->body.len;
+	rej->rows = xmalloc(sizeof *rej->rows);
+	rej->rows[0] = (struct sink_row){ (uint32_t)rej->body.len,
+	    r.origin.partition, r.origin.offset, ins->rows[0].gen };
 	rej->nrows = rej->cap_rows = 1;
 	rej->parent = ins;
 	rej->state = SINK_INSERT_QUEUED;
-	s->bytes += rej->body.len;
+	s->bytes += sink_insert_bytes(rej);
 	TAILQ_INSERT_HEAD(&s->queue, rej, entry);
 	s->bytes -= ins->body.len;
 	buf_clear(&ins->body);
@@ -456,6 +832,9 @@ sink_insert_done(struct sink *s, struct sink_insert *ins,
 		break;
 	case INSERT_RETRY:
 		s->stats.inserts_retried++;
+		/* No verdict from ClickHouse: the rows may have landed. */
+		ins->probe = resp->transport != INSERT_NET_OK ||
+		    resp->status > 500;
 		ins->state = SINK_INSERT_QUEUED;
 		ins->retry_at_us = now_us +
 		    insert_backoff_us(ins->attempt, sink_random(s));
@@ -468,7 +847,70 @@ sink_insert_done(struct sink *s, struct sink_insert *ins,
 			sink_server_reject(s, ins, code, resp, wall_ms);
 		break;
 	}
+	sink_after_send(s, ins, out != INSERT_OK, now_us);
+}
+
+/*
+ * After an insert's send or probe came back: if it goes round again, it
+ * keeps only rows that are still ours; resume checks it held back may go.
+ */
+static void
+sink_after_send(struct sink *s, struct sink_insert *ins, bool again,
+    uint64_t now_us)
+{
+	if (again && ins->state == SINK_INSERT_QUEUED)
+		sink_filter(s, ins);
+	sink_queries(s, now_us);
 	sink_pump(s, now_us);
+}
+
+/*
+ * The answer to SINK_ACT_PROBE: whether the insert's rows are in the table.
+ * Landed: done, as if the send had succeeded.  Absent: send it again now.
+ * Failed: ask again after a backoff.
+ */
+void
+sink_probe_done(struct sink *s, struct sink_insert *ins,
+    enum sink_probe_result r, uint64_t now_us)
+{
+	s->ninflight--;
+	switch (r) {
+	case SINK_PROBE_LANDED:
+		s->stats.probes_landed++;
+		sink_landed(s, ins);
+		break;
+	case SINK_PROBE_ABSENT:
+		ins->probe = false;
+		ins->state = SINK_INSERT_QUEUED;
+		ins->retry_at_us = 0;
+		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
+		break;
+	case SINK_PROBE_FAILED:
+		ins->state = SINK_INSERT_QUEUED;
+		ins->retry_at_us = now_us +
+		    insert_backoff_us(ins->attempt, sink_random(s));
+		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
+		break;
+	}
+	sink_after_send(s, ins, r != SINK_PROBE_LANDED, now_us);
+}
+
+/*
+ * The dedup token of an insert: FNV-1a of its bytes and its row count, so
+ * a resend of the same bytes carries the same token, in any process.
+ */
+void
+sink_token(const struct sink_insert *ins, char *buf, size_t size)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+	size_t		i;
+
+	for (i = 0; i < ins->body.len; i++) {
+		h ^= ins->body.data[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(buf, size, "ticksink-%016llx-%u", (unsigned long long)h,
+	    ins->nrows);
 }
 
 /* The earliest time something is due: a batch delay or a retry. */
@@ -477,6 +919,7 @@ sink_next_deadline(const struct sink *s)
 {
 	const struct sink_insert	*ins;
 	uint64_t			 d, best = UINT64_MAX;
+	size_t				 i;
 	int				 t;
 
 	for (t = 0; t < 2; t++) {
@@ -494,19 +937,30 @@ sink_next_deadline(const struct sink *s)
 				best = ins->retry_at_us;
 		}
 	}
+	for (i = 0; i < s->nparts; i++) {
+		if (s->parts[i].state == SINK_PART_CHECKING &&
+		    !s->parts[i].query_out && s->parts[i].retry_at_us < best &&
+		    !sink_is_sending(s, (int32_t)i))
+			best = s->parts[i].retry_at_us;
+	}
 	return (best);
 }
 
-/* Nothing open, queued or in flight. */
+/* Nothing open, queued, in flight or held. */
 bool
 sink_is_idle(const struct sink *s)
 {
+	size_t	i;
+
+	for (i = 0; i < s->nparts; i++) {
+		if (s->parts[i].held.len > 0)
+			return (false);
+	}
 	return (s->open[SCHEMA_TICKS] == NULL &&
-	    s->open[SCHEMA_REJECTS] == NULL && TAILQ_EMPTY(&s->queue) &&
-	    s->ninflight == 0);
+	    s->open[SCHEMA_REJECTS] == NULL && TAILQ_EMPTY(&s->all));
 }
 
-/* Bytes held: open, queued and in-flight bodies. */
+/* Bytes held: open, queued and in-flight bodies, rows, held messages. */
 size_t
 sink_buffered_bytes(const struct sink *s)
 {

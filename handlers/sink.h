@@ -45,26 +45,36 @@ enum sink_insert_state {
 	SINK_INSERT_OPEN,	/* taking rows */
 	SINK_INSERT_QUEUED,	/* waiting for a slot or its retry time */
 	SINK_INSERT_INFLIGHT,	/* the reactor is sending it */
-	SINK_INSERT_SPLIT	/* waiting for its halves */
+	SINK_INSERT_PROBING,	/* the reactor asks whether it landed */
+	SINK_INSERT_SPLIT	/* waiting for its pieces */
+};
+
+/* Where one row of an insert ends, and which message it came from. */
+struct sink_row {
+	uint32_t	end;		/* byte offset after the row */
+	int32_t		partition;
+	int64_t		offset;
+	uint32_t	gen;		/* the partition's assignment */
 };
 
 /*
  * One batch on its way to a table.  The sink owns it; the reactor borrows
- * body from SINK_ACT_INSERT until it reports the answer with
- * sink_insert_done(), and a retry sends the very same bytes.
+ * it from SINK_ACT_INSERT or SINK_ACT_PROBE until it reports the answer, and
+ * a retry sends the very same bytes with the same dedup token.
  */
 struct sink_insert {
 	uint64_t		 id;
 	enum schema_table	 table;
 	enum sink_insert_state	 state;
 	struct buf		 body;
-	uint32_t		*row_ends;	/* byte offset after each row */
+	struct sink_row		*rows;
 	uint32_t		 nrows;
 	uint32_t		 cap_rows;
 	unsigned		 attempt;	/* sends so far */
+	bool			 probe;		/* outcome of last send unknown */
 	uint64_t		 opened_us;
 	uint64_t		 retry_at_us;
-	struct sink_insert	*parent;	/* set on halves of a split */
+	struct sink_insert	*parent;	/* set on pieces of a split */
 	unsigned		 pending_children;
 	TAILQ_ENTRY(sink_insert) entry;		/* queue */
 	TAILQ_ENTRY(sink_insert) all_entry;	/* every insert */
@@ -72,10 +82,14 @@ struct sink_insert {
 TAILQ_HEAD(sink_insert_list, sink_insert);
 
 enum sink_action_kind {
-	SINK_ACT_INSERT,	/* send insert (body borrowed) */
+	SINK_ACT_INSERT,	/* send insert (borrowed) */
+	SINK_ACT_PROBE,		/* ask whether insert's rows are there */
+	SINK_ACT_LANDED_QUERY,	/* which offsets of partition >= offset landed */
 	SINK_ACT_STORE,		/* store offset for partition */
 	SINK_ACT_PAUSE,		/* pause every assigned partition */
-	SINK_ACT_RESUME		/* resume them */
+	SINK_ACT_RESUME,	/* resume them */
+	SINK_ACT_PAUSE_ONE,	/* pause partition */
+	SINK_ACT_RESUME_ONE	/* resume partition */
 };
 
 struct sink_action {
@@ -85,6 +99,13 @@ struct sink_action {
 	int64_t			 offset;
 };
 
+/* What the reactor learned from a probe. */
+enum sink_probe_result {
+	SINK_PROBE_LANDED,
+	SINK_PROBE_ABSENT,
+	SINK_PROBE_FAILED
+};
+
 /* Counters since start; read by the reactor for logs and summaries. */
 struct sink_stats {
 	uint64_t	messages;
@@ -92,10 +113,40 @@ struct sink_stats {
 	uint64_t	rejects_landed;
 	uint64_t	rejects[DECODE_NREASONS];
 	uint64_t	rejects_server;
+	uint64_t	skipped_landed;	/* already in ClickHouse on resume */
 	uint64_t	inserts_ok;
 	uint64_t	inserts_retried;
 	uint64_t	inserts_split;
+	uint64_t	probes_landed;
 	uint64_t	flush_reason[4];
+	uint64_t	last_landed_us;	/* monotonic; 0 before the first */
+};
+
+/*
+ * Per partition: the resume check.  After an assignment the first message
+ * tells where consumption starts; until ClickHouse said which offsets from
+ * there already landed (rows of a previous run whose offsets were never
+ * committed), the partition's messages are held, then replayed with those
+ * offsets skipped.
+ */
+enum sink_part_state {
+	SINK_PART_UNASSIGNED,
+	SINK_PART_UNCHECKED,	/* assigned, no message yet */
+	SINK_PART_CHECKING,	/* query out or due; messages held */
+	SINK_PART_READY
+};
+
+struct sink_part {
+	enum sink_part_state	 state;
+	uint32_t		 gen;		/* bumped on every assignment */
+	int64_t			 from;		/* first offset consumed */
+	long long		*landed;	/* sorted offsets to skip */
+	size_t			 nlanded;
+	size_t			 next_landed;	/* first not yet passed */
+	struct buf		 held;		/* messages while CHECKING */
+	bool			 query_out;
+	uint64_t		 retry_at_us;
+	unsigned		 failures;
 };
 
 struct sink {
@@ -105,8 +156,10 @@ struct sink {
 	struct sink_insert	*open[2];	/* per table; NULL if none */
 	struct sink_insert_list	 queue;
 	struct sink_insert_list	 all;		/* owned, in any state */
+	struct sink_part	*parts;		/* indexed by partition id */
+	size_t			 nparts;
 	unsigned		 ninflight;
-	size_t			 bytes;		/* every body we hold */
+	size_t			 bytes;		/* bodies, rows, held messages */
 	bool			 paused;
 	bool			 draining;
 	uint64_t		 next_id;
@@ -130,6 +183,12 @@ void		 sink_tick(struct sink *, uint64_t);
 void		 sink_insert_done(struct sink *, struct sink_insert *,
 		     const struct insert_response *, uint64_t, int64_t);
 void		 sink_drain(struct sink *, uint64_t);
+void		 sink_landed_answer(struct sink *, int32_t, const char *,
+		     size_t, uint64_t, int64_t);
+void		 sink_landed_failed(struct sink *, int32_t, uint64_t);
+void		 sink_probe_done(struct sink *, struct sink_insert *,
+		     enum sink_probe_result, uint64_t);
+void		 sink_token(const struct sink_insert *, char *, size_t);
 
 bool		 sink_next_action(struct sink *, struct sink_action *);
 uint64_t	 sink_next_deadline(const struct sink *);

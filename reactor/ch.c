@@ -11,6 +11,7 @@
  * in a URL (URLs end up in logs and proxies).
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,10 @@ static void	ch_boot_done_cb(struct svc *, void *,
 		    const struct insert_response *);
 static void	ch_boot_retry_cb(evutil_socket_t, short, void *);
 static void	ch_insert_done_cb(struct svc *, void *,
+		    const struct insert_response *);
+static void	ch_probe_done_cb(struct svc *, void *,
+		    const struct insert_response *);
+static void	ch_landed_done_cb(struct svc *, void *,
 		    const struct insert_response *);
 static char	*ch_url_with_query(const char *, const char *);
 static int	 ch_first_line(const struct insert_response *);
@@ -181,12 +186,91 @@ ch_boot_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 	loop_pipeline_start(svc, svc->boot.caps.dialect);
 }
 
-/* Send one insert the sink decided on. */
+/*
+ * Send one insert the sink decided on.  Where the server has dedup tokens,
+ * the token (derived from the bytes) goes with it, so that a resend of the
+ * same bytes is dropped by the server.
+ */
 void
 ch_insert(struct svc *svc, struct sink_insert *ins)
 {
-	http_post(svc, svc->insert_url[ins->table], ins->body.data,
-	    ins->body.len, NULL, ch_insert_done_cb, ins);
+	char	 token[64], *url;
+
+	if (!svc->boot.caps.dedup_token) {
+		http_post(svc, svc->insert_url[ins->table], ins->body.data,
+		    ins->body.len, NULL, ch_insert_done_cb, ins);
+		return;
+	}
+	sink_token(ins, token, sizeof token);
+	xasprintf(&url, "%s&insert_deduplication_token=%s",
+	    svc->insert_url[ins->table], token);
+	http_post(svc, url, ins->body.data, ins->body.len, url,
+	    ch_insert_done_cb, ins);
+}
+
+/* Ask whether an insert whose last send had no verdict landed after all. */
+void
+ch_probe(struct svc *svc, struct sink_insert *ins)
+{
+	char	*sql;
+
+	sql = schema_probe_sql(svc->conf->ch_database,
+	    svc->boot.tables[ins->table], ins->table, svc->conf->kafka_topic,
+	    ins->rows[0].partition, (long long)ins->rows[0].offset);
+	http_post(svc, svc->query_url, sql, strlen(sql), sql,
+	    ch_probe_done_cb, ins);
+}
+
+/* The probe's answer: a count, or a failure to ask again about. */
+static void
+ch_probe_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
+{
+	struct sink_insert	*ins = arg;
+	enum sink_probe_result	 res = SINK_PROBE_FAILED;
+
+	if (r->transport == INSERT_NET_OK && r->status == 200 && r->len > 0)
+		res = r->body[0] == '0' ? SINK_PROBE_ABSENT : SINK_PROBE_LANDED;
+	else
+		log_warnx("probe of insert %llu failed: %.*s",
+		    (unsigned long long)ins->id, ch_first_line(r), r->body);
+	log_info("insert %llu (%u rows) %s after an unanswered send",
+	    (unsigned long long)ins->id, ins->nrows,
+	    res == SINK_PROBE_LANDED ? "had landed" :
+	    res == SINK_PROBE_ABSENT ? "had not landed; sending again" :
+	    "is unknown; asking again later");
+	sink_probe_done(svc->sink, ins, res, loop_now_us());
+	loop_apply(svc);
+}
+
+/* Resume check: which offsets of p from offset on are already stored. */
+void
+ch_landed_query(struct svc *svc, int32_t p, int64_t offset)
+{
+	char	*sql;
+
+	sql = schema_landed_sql(svc->conf->ch_database, svc->boot.tables,
+	    svc->conf->kafka_topic, p, (long long)offset);
+	http_post(svc, svc->query_url, sql, strlen(sql), sql,
+	    ch_landed_done_cb, (void *)(intptr_t)p);
+}
+
+/* The resume check's answer for one partition. */
+static void
+ch_landed_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
+{
+	int32_t	p = (int32_t)(intptr_t)arg;
+
+	if (svc->sink == NULL)
+		return;
+	if (r->transport == INSERT_NET_OK && r->status == 200)
+		sink_landed_answer(svc->sink, p, r->body, r->len,
+		    loop_now_us(), loop_wall_ms());
+	else {
+		log_warnx("resume check of %s/%d failed: %.*s",
+		    svc->conf->kafka_topic, p, ch_first_line(r), r->body);
+		sink_landed_failed(svc->sink, p, loop_now_us());
+	}
+	loop_apply(svc);
 }
 
 /* An insert's answer: log failures, then let the sink decide. */

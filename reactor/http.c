@@ -25,10 +25,12 @@
 #include "svc.h"
 #include "xmalloc.h"
 
-#define HTTP_RESPONSE_MAX	65536
+#define HTTP_RESPONSE_MAX	(16 * 1024 * 1024)
 
 struct http_req {
 	struct svc		*svc;
+	uint64_t		 sent_us;	/* monotonic */
+	TAILQ_ENTRY(http_req)	 entry;		/* svc->http_reqs */
 	CURL			*easy;
 	char			*owned;		/* freed at completion */
 	char			*resp;
@@ -67,6 +69,7 @@ http_init(struct svc *svc)
 	curl_multi_setopt(svc->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
 	curl_multi_setopt(svc->multi, CURLMOPT_TIMERDATA, svc);
 	svc->ev_http_timer = evtimer_new(svc->base, http_timeout_cb, svc);
+	TAILQ_INIT(&svc->http_reqs);
 }
 
 /* Tear down: the multi first, since its socket callback still fires. */
@@ -166,23 +169,24 @@ http_timeout_cb(evutil_socket_t fd, short kind, void *arg)
 	http_check_done(svc);
 }
 
-/* CURLOPT_WRITEFUNCTION: keep the answer, up to HTTP_RESPONSE_MAX bytes. */
+/*
+ * CURLOPT_WRITEFUNCTION: keep the answer.  An answer over HTTP_RESPONSE_MAX
+ * (a resume check over a huge uncommitted window, or a broken server)
+ * aborts the transfer: returning less than given makes it fail with
+ * CURLE_WRITE_ERROR, so nothing acts on half an answer.
+ */
 static size_t
 http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct http_req	*req = userdata;
-	size_t		 n = size * nmemb, keep;
+	size_t		 n = size * nmemb;
 
-	keep = n;
-	if (req->resp_len + keep > HTTP_RESPONSE_MAX)
-		keep = HTTP_RESPONSE_MAX - req->resp_len;
-	if (keep > 0) {
-		req->resp = xreallocarray(req->resp, req->resp_len + keep + 1,
-		    1);
-		memcpy(req->resp + req->resp_len, ptr, keep);
-		req->resp_len += keep;
-		req->resp[req->resp_len] = '\0';
-	}
+	if (req->resp_len + n > HTTP_RESPONSE_MAX)
+		return (0);
+	req->resp = xreallocarray(req->resp, req->resp_len + n + 1, 1);
+	memcpy(req->resp + req->resp_len, ptr, n);
+	req->resp_len += n;
+	req->resp[req->resp_len] = '\0';
 	return (n);
 }
 
@@ -224,6 +228,20 @@ http_post(struct svc *svc, const char *url, const void *body, size_t len,
 	if (curl_multi_add_handle(svc->multi, easy) != CURLM_OK)
 		fatalx("curl_multi_add_handle failed");
 	svc->http_running++;
+	req->sent_us = loop_now_us();
+	TAILQ_INSERT_TAIL(&svc->http_reqs, req, entry);
+}
+
+/* Age of the oldest request in flight (the watchdog's check); 0 if none. */
+uint64_t
+http_oldest_age_us(struct svc *svc, uint64_t now_us)
+{
+	struct http_req	*req;
+
+	if ((req = TAILQ_FIRST(&svc->http_reqs)) == NULL ||
+	    now_us < req->sent_us)
+		return (0);
+	return (now_us - req->sent_us);
 }
 
 /* Collect finished transfers. */
@@ -255,6 +273,10 @@ http_finish(struct svc *svc, CURL *easy, CURLcode result)
 	curl_multi_remove_handle(svc->multi, easy);
 	curl_easy_cleanup(easy);
 	svc->http_running--;
+	TAILQ_REMOVE(&svc->http_reqs, req, entry);
+	/* 502-504 come from a proxy in front: the server is away. */
+	svc->ch_reachable = result == CURLE_OK && (status < 502 ||
+	    status > 504);
 	resp.status = status;
 	resp.body = req->resp != NULL ? req->resp : "";
 	resp.len = req->resp_len;

@@ -153,6 +153,8 @@ kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 	if (assign && svc->kafka_paused)
 		rd_kafka_pause_partitions(rk, parts);
+	if (assign)
+		timer_watchdog_assigned(svc);
 }
 
 /*
@@ -285,6 +287,26 @@ kafka_pause(struct svc *svc, bool pause)
 }
 
 /*
+ * Pause or resume one partition (its resume check is out).  A partition is
+ * not resumed while the whole assignment is paused for memory or the drain.
+ */
+void
+kafka_pause_one(struct svc *svc, int32_t p, bool pause)
+{
+	rd_kafka_topic_partition_list_t	*l;
+
+	if (svc->rk == NULL || (!pause && svc->kafka_paused))
+		return;
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, svc->conf->kafka_topic, p);
+	if (pause)
+		rd_kafka_pause_partitions(svc->rk, l);
+	else
+		rd_kafka_resume_partitions(svc->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/*
  * Start closing the consumer without blocking: librdkafka commits what was
  * stored, revokes and leaves the group while we keep serving the queue.
  */
@@ -327,4 +349,39 @@ kafka_free(struct svc *svc)
 	close(svc->kpipe[0]);
 	close(svc->kpipe[1]);
 	svc->rk = NULL;
+}
+
+/*
+ * Messages on the broker not consumed yet, summed over the assignment: the
+ * cached high watermark (rd_kafka_get_watermark_offsets, updated by every
+ * fetch, no request) minus the position.  Partitions with either unknown
+ * (nothing fetched or consumed yet) count as nothing; -1 when none is
+ * known.  Never blocks.
+ */
+int64_t
+kafka_lag(struct svc *svc)
+{
+	rd_kafka_topic_partition_list_t	*l;
+	rd_kafka_topic_partition_t	*tp;
+	int64_t				 lo, hi, lag = -1;
+	int				 i;
+
+	if (svc->rk == NULL || svc->kafka_closing ||
+	    rd_kafka_assignment(svc->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return (-1);
+	if (rd_kafka_position(svc->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		for (i = 0; i < l->cnt; i++) {
+			tp = &l->elems[i];
+			if (tp->err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+			    tp->offset < 0 ||
+			    rd_kafka_get_watermark_offsets(svc->rk, tp->topic,
+			    tp->partition, &lo, &hi) !=
+			    RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
+				continue;
+			lag = (lag < 0 ? 0 : lag) +
+			    (hi > tp->offset ? hi - tp->offset : 0);
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	return (lag);
 }

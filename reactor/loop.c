@@ -45,6 +45,17 @@ loop_apply(struct svc *svc)
 		case SINK_ACT_INSERT:
 			ch_insert(svc, a.insert);
 			break;
+		case SINK_ACT_PROBE:
+			ch_probe(svc, a.insert);
+			break;
+		case SINK_ACT_LANDED_QUERY:
+			ch_landed_query(svc, a.partition, a.offset);
+			break;
+		case SINK_ACT_PAUSE_ONE:
+		case SINK_ACT_RESUME_ONE:
+			kafka_pause_one(svc, a.partition,
+			    a.kind == SINK_ACT_PAUSE_ONE);
+			break;
 		case SINK_ACT_STORE:
 			kafka_store(svc, a.partition, a.offset);
 			break;
@@ -60,6 +71,8 @@ loop_apply(struct svc *svc)
 		}
 	}
 	timer_flush_arm(svc, sink_next_deadline(svc->sink));
+	if (svc->drain_requested)
+		timer_watchdog_progress(svc);
 	if (svc->drain_requested && !svc->in_drain_step)
 		loop_drain_step(svc);
 }
@@ -77,6 +90,7 @@ loop_drain_begin(struct svc *svc)
 	if (svc->drain_requested)
 		return;
 	svc->drain_requested = true;
+	timer_watchdog_drain(svc);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(svc->ev_drain_deadline, &tv);
@@ -109,6 +123,8 @@ loop_drain_step(struct svc *svc)
 			break;
 		case DRAIN_FLUSHING:
 			kafka_pause(svc, true);
+			if (svc->sink == NULL)
+				break;	/* stopped before ClickHouse answered */
 			sink_drain(svc->sink, loop_now_us());
 			loop_apply(svc);
 			break;

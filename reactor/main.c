@@ -239,6 +239,7 @@ main(int argc, char **argv)
 	sig_init(&svc);
 	http_init(&svc);
 	timer_flush_init(&svc);
+	timer_watchdog_init(&svc);
 	ch_init(&svc);
 	log_info("ticksink %s starting", TICKSINK_VERSION);
 	ch_boot_start(&svc);
@@ -256,10 +257,12 @@ main(int argc, char **argv)
 	http_free(&svc);
 	ch_free(&svc);
 	timer_free(&svc);
+	timer_watchdog_free(&svc);
 	sig_free(&svc);
 	event_base_free(svc.base);
 	curl_global_cleanup();
 	sink_free(svc.sink);
 	conf_free(svc.conf);
+	log_flush(true);
 	return (svc.exit_code);
 }

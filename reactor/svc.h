@@ -4,6 +4,8 @@
 #ifndef REACTOR_SVC_H
 #define REACTOR_SVC_H
 
+#include <sys/queue.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -12,11 +14,13 @@
 
 #include "conf.h"
 #include "drain.h"
+#include "health.h"
 #include "insert.h"
 #include "schema.h"
 
 struct event;
 struct event_base;
+struct http_req;
 struct sink;
 struct sink_insert;
 
@@ -41,6 +45,8 @@ struct svc {
 	CURLM			*multi;
 	struct event		*ev_http_timer;
 	unsigned		 http_running;
+	TAILQ_HEAD(, http_req)	 http_reqs;	/* in flight, oldest first */
+	bool			 ch_reachable;	/* last answer was HTTP */
 
 	/* Kafka consumer. */
 	rd_kafka_t		*rk;
@@ -55,6 +61,14 @@ struct svc {
 	struct event		*ev_flush;
 	struct event		*ev_kpoll;
 	struct event		*ev_drain_deadline;
+
+	/* systemd: readiness, watchdog, status (timers/watchdog.c). */
+	struct event		*ev_wd;
+	struct event		*ev_status;
+	uint64_t		 wd_interval_us;	/* 0: no watchdog */
+	struct health		 health;
+	struct health_counters	 status_prev;
+	bool			 ready_sent;
 
 	/* Signals and the drain. */
 	struct event		*ev_sigterm;
@@ -76,6 +90,7 @@ void		loop_pipeline_start(struct svc *, enum schema_dialect);
 /* http.c */
 void		http_init(struct svc *);
 void		http_free(struct svc *);
+uint64_t	http_oldest_age_us(struct svc *, uint64_t);
 void		http_post(struct svc *, const char *, const void *, size_t,
 		    char *, void (*)(struct svc *, void *,
 		    const struct insert_response *), void *);
@@ -85,15 +100,19 @@ void		ch_init(struct svc *);
 void		ch_free(struct svc *);
 void		ch_boot_start(struct svc *);
 void		ch_insert(struct svc *, struct sink_insert *);
+void		ch_probe(struct svc *, struct sink_insert *);
+void		ch_landed_query(struct svc *, int32_t, int64_t);
 
 /* kafka.c */
 void		kafka_start(struct svc *);
 void		kafka_serve(struct svc *);
 void		kafka_store(struct svc *, int32_t, int64_t);
 void		kafka_pause(struct svc *, bool);
+void		kafka_pause_one(struct svc *, int32_t, bool);
 void		kafka_close(struct svc *);
 bool		kafka_is_closed(struct svc *);
 void		kafka_free(struct svc *);
+int64_t		kafka_lag(struct svc *);
 
 /* sig.c */
 void		sig_init(struct svc *);
@@ -104,5 +123,10 @@ void		timer_flush_init(struct svc *);
 void		timer_flush_arm(struct svc *, uint64_t);
 void		timer_kpoll_start(struct svc *);
 void		timer_free(struct svc *);
+void		timer_watchdog_init(struct svc *);
+void		timer_watchdog_assigned(struct svc *);
+void		timer_watchdog_drain(struct svc *);
+void		timer_watchdog_progress(struct svc *);
+void		timer_watchdog_free(struct svc *);
 
 #endif /* REACTOR_SVC_H */

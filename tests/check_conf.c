@@ -98,6 +98,10 @@ static const struct valid_case valid_keys[] = {
 	    FIELD_U32, NULL, 0 },
 	{ "[service]\ndrain_timeout_ms = 1000", F(drain_timeout_ms),
 	    FIELD_U32, NULL, 1000 },
+	{ "[service]\nstall_timeout_ms = 3000", F(stall_timeout_ms),
+	    FIELD_U32, NULL, 3000 },
+	{ "[service]\nstatus_interval_ms = 1000", F(status_interval_ms),
+	    FIELD_U32, NULL, 1000 },
 	{ "[service]\nlog_level = error", F(log_level), FIELD_INT, NULL,
 	    CONF_LOG_ERROR },
 	{ "[service]\nlog_level = warning", F(log_level), FIELD_INT, NULL,
@@ -297,6 +301,11 @@ static const struct range_case ranges[] = {
 	    FIELD_U32, 0, 1048576 },
 	{ "service", "drain_timeout_ms", "TICKSINK_SERVICE_DRAIN_TIMEOUT_MS",
 	    F(drain_timeout_ms), FIELD_U32, 100, 3600000 },
+	{ "service", "stall_timeout_ms", "TICKSINK_SERVICE_STALL_TIMEOUT_MS",
+	    F(stall_timeout_ms), FIELD_U32, 1000, 86400000 },
+	{ "service", "status_interval_ms",
+	    "TICKSINK_SERVICE_STATUS_INTERVAL_MS", F(status_interval_ms),
+	    FIELD_U32, 100, 3600000 },
 };
 
 /* Values that are not a plain decimal, each rejected for max_inflight. */
@@ -455,6 +464,8 @@ START_TEST(test_conf_defaults)
 	ck_assert_uint_eq(conf->max_future_skew_ms, 300000);
 	ck_assert_uint_eq(conf->reject_raw_max_bytes, 4096);
 	ck_assert_uint_eq(conf->drain_timeout_ms, 20000);
+	ck_assert_uint_eq(conf->stall_timeout_ms, 60000);
+	ck_assert_uint_eq(conf->status_interval_ms, 5000);
 	ck_assert_int_eq(conf->log_level, CONF_LOG_INFO);
 	ck_assert_int_eq(conf_validate(conf, &cause), 0);
 }
@@ -636,6 +647,8 @@ START_TEST(test_conf_dump_defaults)
 	    "reject_raw_max_bytes = 4096\n"
 	    "\n[service]\n"
 	    "drain_timeout_ms = 20000\n"
+	    "stall_timeout_ms = 60000\n"
+	    "status_interval_ms = 5000\n"
 	    "log_level = info\n");
 	free(dump);
 }
