@@ -837,7 +837,7 @@ sink_insert_done(struct sink *s, struct sink_insert *ins,
 		    resp->status > 500;
 		ins->state = SINK_INSERT_QUEUED;
 		ins->retry_at_us = now_us +
-		    insert_backoff_us(ins->attempt, sink_random(s));
+		    insert_backoff_us(++ins->failures, sink_random(s));
 		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
 		break;
 	case INSERT_POISON:
@@ -888,7 +888,7 @@ sink_probe_done(struct sink *s, struct sink_insert *ins,
 	case SINK_PROBE_FAILED:
 		ins->state = SINK_INSERT_QUEUED;
 		ins->retry_at_us = now_us +
-		    insert_backoff_us(ins->attempt, sink_random(s));
+		    insert_backoff_us(++ins->failures, sink_random(s));
 		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
 		break;
 	}

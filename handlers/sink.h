@@ -71,6 +71,7 @@ struct sink_insert {
 	uint32_t		 nrows;
 	uint32_t		 cap_rows;
 	unsigned		 attempt;	/* sends so far */
+	unsigned		 failures;	/* failed sends and probes */
 	bool			 probe;		/* outcome of last send unknown */
 	uint64_t		 opened_us;
 	uint64_t		 retry_at_us;

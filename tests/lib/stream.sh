@@ -1,0 +1,137 @@
+# shellcheck shell=bash
+# tests/lib/stream.sh - a generated tick stream through ticksink and the
+# checks that it landed exactly once.  Source after common.sh.
+#
+#   stream_init SEED COUNT INVALID_EVERY   expectation from the generator
+#   stream_chunk [N]                       produce the next N messages
+#   stream_wait [SECS]                     wait until all sent have landed
+#   stream_all                             the rest, chunk by chunk
+#   verify_exactly_once                    tables == expectation, no dups
+#   verify_committed                       group offsets == end offsets
+#
+# The mock broker keeps at most 5 MiB per partition and drops the oldest
+# data beyond that, read or not, so the stream goes out in chunks of
+# STREAM_CHUNK messages (about 4 MB), each after the previous one landed,
+# and after each the broker must not have dropped anything the group had
+# not committed yet (low watermark 0 or at most the committed offset).
+
+: "${STREAM_CHUNK:=20000}"
+
+stream_gen() {
+	"$TICKGEN" --seed "$STREAM_SEED" --count "$STREAM_COUNT" \
+		--invalid-every "$STREAM_INVALID" --start-ms "$STREAM_START_MS" "$@"
+}
+
+stream_init() {
+	STREAM_SEED=$1 STREAM_COUNT=$2 STREAM_INVALID=$3
+	# Hours ago, so no tick is in the future however long the stream.
+	STREAM_START_MS=$(( $(date +%s) * 1000 - 3 * 3600 * 1000 ))
+	STREAM_TOTAL=$(( STREAM_COUNT + (STREAM_INVALID > 0 ?
+		STREAM_COUNT / STREAM_INVALID : 0) ))
+	STREAM_SENT=0
+	stream_gen --expect > "$IT_DIR/expect.tsv"
+}
+
+# Produce the next N (default STREAM_CHUNK) messages of the stream.
+stream_chunk() {
+	local n=${1:-$STREAM_CHUNK}
+	stream_gen --skip "$STREAM_SENT" --limit "$n" > "$IT_DIR/chunk"
+	produce "$IT_DIR/chunk"
+	STREAM_SENT=$(( STREAM_SENT + $(wc -l < "$IT_DIR/chunk") ))
+}
+
+# Fail if the broker dropped messages the group had not committed.
+check_no_unread_drop() {
+	"$KAFKACHECK" -b "$BROKERS" -t "$IT_TOPIC" -g "$IT_GROUP" \
+		> "$IT_DIR/offsets" || fail "kafkacheck failed"
+	awk '$4 != 0 && $4 > $8 { exit 1 }' "$IT_DIR/offsets" ||
+		fail "broker dropped unread data: $(cat "$IT_DIR/offsets")"
+}
+
+# Wait until everything sent so far landed (as ticks or rejects).
+stream_wait() {
+	wait_until "${1:-60}" "$STREAM_SENT messages landed" \
+		landed_at_least "$STREAM_SENT"
+	check_no_unread_drop
+}
+
+# Produce and land the rest of the stream.
+stream_all() {
+	while [ "$STREAM_SENT" -lt "$STREAM_TOTAL" ]; do
+		stream_chunk
+		stream_wait "${1:-60}"
+	done
+}
+
+# The tables hold exactly the stream: every valid tick once with its
+# values, every invalid message once under its reason.
+verify_exactly_once() {
+	local high dups
+	check_no_unread_drop
+	high=$(awk '{ s += $6 } END { print s }' "$IT_DIR/offsets")
+	[ "$high" -eq "$STREAM_TOTAL" ] ||
+		fail "broker holds $high messages, produced $STREAM_TOTAL"
+	{
+		printf 'valid\t%s\n' "$(table_count ticks_db)"
+		ch_query "SELECT 'rejected', reason, count()
+			FROM default.ticks_rejected GROUP BY reason ORDER BY reason
+			FORMAT TSV"
+		ch_query "SELECT 'symbol', symbol, count(), sum(timestamp_ms),
+			sum(toInt64(round(price * 1000000))),
+			sum(toInt64(round(volume * 100000000))), sum(received_at_ms)
+			FROM default.ticks_db GROUP BY symbol ORDER BY symbol
+			FORMAT TSV"
+	} > "$IT_DIR/actual.tsv"
+	diff "$IT_DIR/expect.tsv" "$IT_DIR/actual.tsv" ||
+		fail "table contents differ from the generator's expectation"
+	dups=$(ch_query "SELECT
+		(SELECT count() - uniqExact(kafka_partition, kafka_offset)
+			FROM default.ticks_db) +
+		(SELECT count() - uniqExact(kafka_partition, kafka_offset)
+			FROM default.ticks_rejected)")
+	[ "$dups" -eq 0 ] || fail "$dups duplicate rows"
+	echo "ok: exactly once: $(table_count ticks_db) ticks," \
+		"$(table_count ticks_rejected) rejects, 0 duplicates"
+}
+
+# After ticksink stopped: the group committed every end offset.
+verify_committed() {
+	"$KAFKACHECK" -b "$BROKERS" -t "$IT_TOPIC" -g "$IT_GROUP" \
+		> "$IT_DIR/offsets.end" || fail "kafkacheck failed"
+	awk '$6 != $8 { exit 1 }' "$IT_DIR/offsets.end" ||
+		fail "committed offsets differ from end offsets: $(cat "$IT_DIR/offsets.end")"
+	echo "ok: committed == end: $(tr '\n' ' ' < "$IT_DIR/offsets.end")"
+}
+
+# Start tools/faultproxy.py in front of the private ClickHouse; sets
+# PROXY_URL.  Commands go through proxy_cmd.
+proxy_start() {
+	mkfifo "$IT_DIR/proxy.in"
+	python3 "$SRCDIR/tools/faultproxy.py" --upstream "127.0.0.1:$CH_HTTP_PORT" \
+		<> "$IT_DIR/proxy.in" > "$IT_DIR/proxy.out" 2> "$IT_DIR/proxy.err" &
+	PROXY_PID=$!
+	exec {PROXY_IN}> "$IT_DIR/proxy.in"
+	wait_until 10 "fault proxy address" test -s "$IT_DIR/proxy.out"
+	PROXY_URL="http://$(head -n 1 "$IT_DIR/proxy.out")"
+}
+
+# True once the proxy printed more than $1 lines.
+proxy_replied() { [ "$(wc -l < "$IT_DIR/proxy.out")" -gt "$1" ]; }
+
+# Send one command to the fault proxy and wait for its "ok".
+proxy_cmd() {
+	local before
+	before=$(wc -l < "$IT_DIR/proxy.out")
+	printf '%s\n' "$*" >&"$PROXY_IN"
+	wait_until 10 "proxy reply to '$*'" proxy_replied "$before"
+	tail -n 1 "$IT_DIR/proxy.out" | grep -q '^ok' ||
+		fail "proxy command '$*': $(tail -n 1 "$IT_DIR/proxy.out")"
+}
+
+proxy_stop() {
+	if [ -n "${PROXY_PID:-}" ]; then
+		kill -TERM "$PROXY_PID" 2>/dev/null || true
+		wait "$PROXY_PID" 2>/dev/null || true
+		PROXY_PID=
+	fi
+}
