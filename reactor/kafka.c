@@ -35,6 +35,8 @@ static void	kafka_set(rd_kafka_conf_t *, const char *, const char *);
 static void	kafka_rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
 		    rd_kafka_topic_partition_list_t *, void *);
 static void	kafka_error_cb(rd_kafka_t *, int, const char *, void *);
+static void	kafka_log_cb(const rd_kafka_t *, int, const char *,
+		    const char *);
 static void	kafka_fatal_cb(evutil_socket_t, short, void *);
 static void	kafka_wakeup_cb(evutil_socket_t, short, void *);
 static void	kafka_message(struct svc *, rd_kafka_message_t *);
@@ -77,11 +79,15 @@ kafka_start(struct svc *svc)
 	rd_kafka_conf_set_opaque(kc, svc);
 	rd_kafka_conf_set_rebalance_cb(kc, kafka_rebalance_cb);
 	rd_kafka_conf_set_error_cb(kc, kafka_error_cb);
+	/* librdkafka's own log lines come through our queue and logger. */
+	kafka_set(kc, "log.queue", "true");
+	rd_kafka_conf_set_log_cb(kc, kafka_log_cb);
 	svc->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof errstr);
 	if (svc->rk == NULL)
 		fatalx("kafka: %s", errstr);
 	kc = NULL;	/* rd_kafka_new owns it now */
 
+	rd_kafka_set_log_queue(svc->rk, NULL);
 	rd_kafka_poll_set_consumer(svc->rk);
 	svc->kq = rd_kafka_queue_get_consumer(svc->rk);
 	if (pipe2(svc->kpipe, O_NONBLOCK | O_CLOEXEC) == -1)
@@ -155,6 +161,19 @@ kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		rd_kafka_pause_partitions(rk, parts);
 	if (assign)
 		timer_watchdog_assigned(svc);
+}
+
+/*
+ * Log callback (rd_kafka_conf_set_log_cb), served from our queue on the
+ * loop's thread.  Errors also reach kafka_error_cb, which logs them, so
+ * librdkafka's lines are debug detail.
+ */
+static void
+kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+    const char *buf)
+{
+	(void)rk;
+	log_debug("kafka: %s(%d): %s", fac, level, buf);
 }
 
 /*

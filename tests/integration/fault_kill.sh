@@ -10,6 +10,9 @@ set -euo pipefail
 . "$SRCDIR/tests/lib/common.sh"
 . "$SRCDIR/tests/lib/stream.sh"
 
+# The killed member holds its partitions until its session times out.
+export TICKSINK_KAFKA_SESSION_TIMEOUT_MS=6000
+export TICKSINK_KAFKA_HEARTBEAT_INTERVAL_MS=500
 it_setup
 stream_init 4 100000 100
 

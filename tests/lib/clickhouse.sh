@@ -399,7 +399,8 @@ ch_kill() {
     [[ -n ${CH_PID:-} ]] || { _ch_log "ch_kill: no server"; return 1; }
     local deadline
     kill -KILL "$CH_PID" 2>/dev/null || true
-    deadline=$(( $(_ch_now_ms) + 5000 ))
+    # Tearing down a busy server's threads and mappings can take seconds.
+    deadline=$(( $(_ch_now_ms) + 30000 ))
     while _ch_pid_alive "$CH_PID" && (( $(_ch_now_ms) < deadline )); do
         sleep 0.02
     done
