@@ -176,6 +176,13 @@ schema_create_sql(const struct schema_caps *caps, enum schema_table t,
 		buf_add_str(&b, sql);
 		free(sql);
 	}
+	/*
+	 * A plain MergeTree keeps no insert hashes unless told to, and without
+	 * them insert_deduplication_token does nothing.
+	 */
+	if (caps->dedup_token)
+		buf_add_str(&b, " SETTINGS non_replicated_deduplication_window"
+		    " = 1000");
 	buf_add(&b, "", 1);
 	return ((char *)b.data);
 }

@@ -581,6 +581,9 @@ START_TEST(test_schema_boot_current)
 	    "db.ticks (timestamp DateTime64(3, 'UTC'), "));
 	ck_assert_ptr_nonnull(strstr(sql,
 	    "TTL toDateTime(timestamp) + INTERVAL 1 DAY DELETE"));
+	/* Dedup tokens need the table to keep insert hashes. */
+	ck_assert_ptr_nonnull(strstr(sql,
+	    " SETTINGS non_replicated_deduplication_window = 1000"));
 	free(sql);
 	converse(&sb, rest, nitems(rest));
 	ck_assert_ptr_null(schema_boot_next(&sb));
