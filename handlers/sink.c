@@ -828,6 +828,7 @@ sink_insert_done(struct sink *s, struct sink_insert *ins,
 	}
 	switch (out) {
 	case INSERT_OK:
+		s->stats.last_landed_us = now_us;
 		sink_landed(s, ins);
 		break;
 	case INSERT_RETRY:
@@ -877,6 +878,7 @@ sink_probe_done(struct sink *s, struct sink_insert *ins,
 	switch (r) {
 	case SINK_PROBE_LANDED:
 		s->stats.probes_landed++;
+		s->stats.last_landed_us = now_us;
 		sink_landed(s, ins);
 		break;
 	case SINK_PROBE_ABSENT:

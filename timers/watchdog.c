@@ -39,8 +39,10 @@
 #define TIMER_WD_LINE_MAX	256
 
 static void		 timer_watchdog_cb(evutil_socket_t, short, void *);
-static void		 timer_status_cb(evutil_socket_t, short, void *);
-static void		 timer_ready_cb(evutil_socket_t, short, void *);
+static void		 timer_watchdog_status_cb(evutil_socket_t, short,
+			     void *);
+static void		 timer_watchdog_ready_cb(evutil_socket_t, short,
+			     void *);
 static enum health_state timer_watchdog_check(struct svc *,
 			     struct health_input *);
 static void		 timer_watchdog_counters(struct svc *, uint64_t,
@@ -89,7 +91,7 @@ timer_watchdog_init(struct svc *svc)
 			    "watchdog will not be fed");
 	}
 	svc->ev_status = event_new(svc->base, -1, EV_PERSIST,
-	    timer_status_cb, svc);
+	    timer_watchdog_status_cb, svc);
 	timer_watchdog_arm(svc->ev_status,
 	    (uint64_t)svc->conf->status_interval_ms * 1000);
 }
@@ -215,7 +217,7 @@ timer_watchdog_window_us(struct svc *svc)
  * extensions, counts of suppressed log lines.
  */
 static void
-timer_status_cb(evutil_socket_t fd, short kind, void *arg)
+timer_watchdog_status_cb(evutil_socket_t fd, short kind, void *arg)
 {
 	struct svc		*svc = arg;
 	struct health_input	 in;
@@ -246,12 +248,13 @@ timer_watchdog_assigned(struct svc *svc)
 	if (svc->ready_sent)
 		return;
 	svc->ready_sent = true;
-	event_base_once(svc->base, -1, EV_TIMEOUT, timer_ready_cb, svc, &now);
+	event_base_once(svc->base, -1, EV_TIMEOUT, timer_watchdog_ready_cb,
+	    svc, &now);
 }
 
 /* Zero-timeout event (event_base_once) after the first assignment. */
 static void
-timer_ready_cb(evutil_socket_t fd, short kind, void *arg)
+timer_watchdog_ready_cb(evutil_socket_t fd, short kind, void *arg)
 {
 	struct svc		*svc = arg;
 	struct health_input	 in;

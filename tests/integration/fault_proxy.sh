@@ -13,7 +13,7 @@ trap 'proxy_stop; it_cleanup' EXIT
 proxy_start
 stream_init 5 100000 100
 
-CH_URL=$PROXY_URL TICKSINK_CLICKHOUSE_TIMEOUT_MS=2000 \
+CH_URL=$PROXY_URL TICKSINK_CLICKHOUSE_TIMEOUT_MS=5000 \
 TICKSINK_KAFKA_AUTO_COMMIT_INTERVAL_MS=200 ticksink_start
 wait_until 30 "ticksink assigned all partitions" ticksink_assigned
 stream_chunk
