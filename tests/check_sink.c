@@ -502,9 +502,12 @@ START_TEST(test_sink_store_after_landing)
 	expect_nothing();
 	answer(ins, 500, "Internal Server Error", T0 + 1);
 	expect_nothing();
+	ck_assert_uint_eq(sk->stats.last_landed_us, 0);
 	sink_tick(sk, sink_next_deadline(sk));
 	ck_assert_ptr_eq(expect_only_insert(), ins);
 	answer(ins, 200, "", T0 + 1000000);
+	/* The watchdog's stall clock: when rows last landed. */
+	ck_assert_uint_eq(sk->stats.last_landed_us, T0 + 1000000);
 	collect();
 	ck_assert_uint_eq(nacts, 1);
 	expect_one_store(0, 103);
