@@ -400,14 +400,17 @@ ch_kill() {
     local deadline
     kill -KILL "$CH_PID" 2>/dev/null || true
     # Tearing down a busy server's threads and mappings can take seconds.
+    # Once seen dead after SIGKILL it is dead: a multithreaded server's
+    # leader can read as a zombie and then, for a moment, not (its other
+    # threads still exiting), so there is no second look.
     deadline=$(( $(_ch_now_ms) + 30000 ))
-    while _ch_pid_alive "$CH_PID" && (( $(_ch_now_ms) < deadline )); do
+    while _ch_pid_alive "$CH_PID"; do
+        if (( $(_ch_now_ms) >= deadline )); then
+            _ch_log "ch_kill: pid $CH_PID still alive after SIGKILL"
+            return 1
+        fi
         sleep 0.02
     done
-    if _ch_pid_alive "$CH_PID"; then
-        _ch_log "ch_kill: pid $CH_PID still alive after SIGKILL"
-        return 1
-    fi
     return 0
 }
 
