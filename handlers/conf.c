@@ -210,6 +210,24 @@ static const struct conf_key conf_keys[] = {
 	    100, 3600000, "5000"),
 	CONF_KEY("service", "log_level", CONF_LEVEL, log_level,
 	    0, 0, "info"),
+
+	CONF_KEY("diagnostics", "heartbeat_s", CONF_U32, diag_heartbeat_s,
+	    1, 86400, "30"),
+	CONF_KEY("diagnostics", "ws_lag_threshold_ms", CONF_U32, diag_ws_lag_ms,
+	    1, 3600000, "1500"),
+	CONF_KEY("diagnostics", "proc_lag_threshold_ms", CONF_U32,
+	    diag_proc_lag_ms, 1, 3600000, "3000"),
+	CONF_KEY("diagnostics", "empty_limit", CONF_U32, diag_empty_limit,
+	    0, 1000000, "10"),
+	CONF_KEY("diagnostics", "ticks_retention_days", CONF_U32,
+	    diag_ticks_retention_days, 0, 36500, "1"),
+	CONF_KEY("diagnostics", "diagnostics_retention_days", CONF_U32,
+	    diag_retention_days, 0, 36500, "7"),
+	CONF_KEY("diagnostics", "retention_interval_s", CONF_U32,
+	    diag_retention_interval_s, 1, 86400, "3600"),
+
+	CONF_KEY("http", "listen", CONF_TEXT, http_listen,
+	    0, CONF_TEXT_MAX, "127.0.0.1:9464"),
 };
 
 static const struct conf_level conf_levels[] = {

@@ -59,6 +59,16 @@ struct conf {
 	uint32_t	 stall_timeout_ms;	/* work waits, nothing lands */
 	uint32_t	 status_interval_ms;	/* STATUS= to systemd */
 	int		 log_level;	/* CONF_LOG_* */
+
+	uint32_t	 diag_heartbeat_s;	/* [diagnostics] */
+	uint32_t	 diag_ws_lag_ms;
+	uint32_t	 diag_proc_lag_ms;
+	uint32_t	 diag_empty_limit;
+	uint32_t	 diag_ticks_retention_days;
+	uint32_t	 diag_retention_days;
+	uint32_t	 diag_retention_interval_s;
+
+	char		*http_listen;	/* host:port; "" means off */
 };
 
 /* Lifetime. */

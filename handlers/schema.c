@@ -61,6 +61,60 @@ static const struct schema_col schema_rejects_cols[] = {
 	{ NULL, NULL, NULL, NULL }
 };
 
+/*
+ * The old system's diagnostics tables, same names and meanings (DESIGN.md
+ * section 5), plus the window each row covers.  diag.c writes them with
+ * INSERT ... SELECT whose column lists come from schema_insert_sql, so the
+ * SELECT order there follows the order here.
+ */
+static const struct schema_col schema_ws_cols[] = {
+	{ "window_start", "DateTime('UTC')", "DateTime64(3, 'UTC')", NULL },
+	{ "window_end", "DateTime('UTC')", "DateTime64(3, 'UTC')", NULL },
+	{ "window_start_ms", "Int64", "Int64", NULL },
+	{ "window_end_ms", "Int64", "Int64", NULL },
+	{ "window_ms", "Int64", "Int64", NULL },
+	{ "avg_timestamp", "DateTime('UTC')", "DateTime64(3, 'UTC')", NULL },
+	{ "avg_timestamp_ms", "Int64", NULL, NULL },
+	{ "avg_received_at", "DateTime('UTC')", "DateTime64(3, 'UTC')", NULL },
+	{ "avg_received_at_ms", "Int64", NULL, NULL },
+	{ "avg_websocket_lag_ms", "Float64", "Float64", NULL },
+	{ "message_count", "UInt64", "UInt64", NULL },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct schema_col schema_proc_cols[] = {
+	{ "window_start", "DateTime('UTC')", "DateTime64(3, 'UTC')", NULL },
+	{ "window_end", "DateTime('UTC')", "DateTime64(3, 'UTC')", NULL },
+	{ "window_start_ms", "Int64", "Int64", NULL },
+	{ "window_end_ms", "Int64", "Int64", NULL },
+	{ "window_ms", "Int64", "Int64", NULL },
+	{ "avg_insert_time", "DateTime('UTC')", "DateTime64(3, 'UTC')",
+	    NULL },
+	{ "avg_insert_time_ms", "Int64", NULL, NULL },
+	{ "avg_processing_lag_ms", "Float64", "Float64", NULL },
+	{ "message_count", "UInt64", "UInt64", NULL },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct schema_col schema_uptime_cols[] = {
+	{ "window_start", "DateTime('UTC')", "DateTime64(3, 'UTC')", NULL },
+	{ "window_end", "DateTime('UTC')", "DateTime64(3, 'UTC')", NULL },
+	{ "window_start_ms", "Int64", "Int64", NULL },
+	{ "window_end_ms", "Int64", "Int64", NULL },
+	{ "window_ms", "Int64", "Int64", NULL },
+	{ "is_up", "UInt8", "UInt8", NULL },
+	{ "message_count", "UInt64", "UInt64", NULL },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct schema_col schema_monitoring_cols[] = {
+	{ "event_time", "DateTime('UTC')", "DateTime64(3, 'UTC')", NULL },
+	{ "event_time_ms", "Int64", "Int64", NULL },
+	{ "event", "String", "String", NULL },
+	{ "detail", "String", "String", NULL },
+	{ NULL, NULL, NULL, NULL }
+};
+
 /* Per table: the columns, the filled-in column, partition and order keys. */
 struct schema_def {
 	const struct schema_col	*cols;
@@ -72,11 +126,28 @@ static const struct schema_def schema_defs[] = {
 	[SCHEMA_TICKS] = { schema_ticks_cols, "timestamp", "timestamp_ms" },
 	[SCHEMA_REJECTS] = { schema_rejects_cols, "rejected_at",
 	    "(kafka_topic, kafka_partition, kafka_offset)" },
+	[SCHEMA_WS_DIAG] = { schema_ws_cols, "window_end", "window_end_ms" },
+	[SCHEMA_PROC_DIAG] = { schema_proc_cols, "window_end",
+	    "window_end_ms" },
+	[SCHEMA_UPTIME] = { schema_uptime_cols, "window_end",
+	    "window_end_ms" },
+	[SCHEMA_MONITORING] = { schema_monitoring_cols, "event_time",
+	    "event_time_ms" },
+};
+
+/* The old system's names, kept so its dashboards keep working. */
+static const char *schema_diag_names[] = {
+	[SCHEMA_WS_DIAG] = "websocket_diagnostics",
+	[SCHEMA_PROC_DIAG] = "processing_diagnostics",
+	[SCHEMA_UPTIME] = "uptime_db",
+	[SCHEMA_MONITORING] = "monitoring_db",
 };
 
 static const char *schema_boot_names[] = {
 	"version", "settings", "database", "create_ticks", "create_rejects",
-	"columns_ticks", "columns_rejects", "done", "failed"
+	"columns_ticks", "columns_rejects", "create_websocket_diagnostics",
+	"create_processing_diagnostics", "create_uptime", "create_monitoring",
+	"done", "failed"
 };
 
 static const char	*schema_col_type(const struct schema_col *,
@@ -296,6 +367,8 @@ void
 schema_boot_init(struct schema_boot *sb, const char *db, const char *ticks,
     const char *rejects, unsigned ticks_ttl_days, unsigned rejects_ttl_days)
 {
+	int	t;
+
 	memset(sb, 0, sizeof *sb);
 	sb->state = SCHEMA_BOOT_VERSION;
 	sb->database = db;
@@ -303,6 +376,16 @@ schema_boot_init(struct schema_boot *sb, const char *db, const char *ticks,
 	sb->tables[SCHEMA_REJECTS] = rejects;
 	sb->ticks_ttl_days = ticks_ttl_days;
 	sb->rejects_ttl_days = rejects_ttl_days;
+	sb->diag_ttl_days = 7;
+	for (t = SCHEMA_WS_DIAG; t < SCHEMA_NTABLES; t++)
+		sb->tables[t] = schema_diag_names[t];
+}
+
+/* Set the retention of the diagnostics tables (0: keep forever). */
+void
+schema_boot_diag_ttl(struct schema_boot *sb, unsigned days)
+{
+	sb->diag_ttl_days = days;
 }
 
 /* Move to a new state. */
@@ -316,7 +399,8 @@ schema_boot_set_state(struct schema_boot *sb, enum schema_boot_state s)
 char *
 schema_boot_next(struct schema_boot *sb)
 {
-	char	*sql;
+	enum schema_table	 t;
+	char			*sql;
 
 	switch (sb->state) {
 	case SCHEMA_BOOT_VERSION:
@@ -343,6 +427,13 @@ schema_boot_next(struct schema_boot *sb)
 		    sb->database, sb->tables[sb->state ==
 		    SCHEMA_BOOT_COLUMNS_TICKS ? SCHEMA_TICKS : SCHEMA_REJECTS]);
 		return (sql);
+	case SCHEMA_BOOT_CREATE_WS_DIAG:
+	case SCHEMA_BOOT_CREATE_PROC_DIAG:
+	case SCHEMA_BOOT_CREATE_UPTIME:
+	case SCHEMA_BOOT_CREATE_MONITORING:
+		t = SCHEMA_WS_DIAG + (sb->state - SCHEMA_BOOT_CREATE_WS_DIAG);
+		return (schema_create_sql(&sb->caps, t, sb->database,
+		    sb->tables[t], sb->diag_ttl_days));
 	case SCHEMA_BOOT_DONE:
 	case SCHEMA_BOOT_FAILED:
 		break;
@@ -378,6 +469,10 @@ schema_boot_answer(struct schema_boot *sb, const char *body, size_t len,
 	case SCHEMA_BOOT_DATABASE:
 	case SCHEMA_BOOT_CREATE_TICKS:
 	case SCHEMA_BOOT_CREATE_REJECTS:
+	case SCHEMA_BOOT_CREATE_WS_DIAG:
+	case SCHEMA_BOOT_CREATE_PROC_DIAG:
+	case SCHEMA_BOOT_CREATE_UPTIME:
+	case SCHEMA_BOOT_CREATE_MONITORING:
 		schema_boot_set_state(sb, sb->state + 1);
 		break;
 	case SCHEMA_BOOT_COLUMNS_TICKS:

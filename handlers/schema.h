@@ -21,7 +21,12 @@ enum schema_dialect {
 
 enum schema_table {
 	SCHEMA_TICKS,
-	SCHEMA_REJECTS
+	SCHEMA_REJECTS,
+	SCHEMA_WS_DIAG,		/* websocket_diagnostics */
+	SCHEMA_PROC_DIAG,	/* processing_diagnostics */
+	SCHEMA_UPTIME,		/* uptime_db */
+	SCHEMA_MONITORING,	/* monitoring_db */
+	SCHEMA_NTABLES
 };
 
 /* What the server is and supports, as detected at start. */
@@ -43,6 +48,10 @@ enum schema_boot_state {
 	SCHEMA_BOOT_CREATE_REJECTS,
 	SCHEMA_BOOT_COLUMNS_TICKS,
 	SCHEMA_BOOT_COLUMNS_REJECTS,
+	SCHEMA_BOOT_CREATE_WS_DIAG,
+	SCHEMA_BOOT_CREATE_PROC_DIAG,
+	SCHEMA_BOOT_CREATE_UPTIME,
+	SCHEMA_BOOT_CREATE_MONITORING,
 	SCHEMA_BOOT_DONE,
 	SCHEMA_BOOT_FAILED
 };
@@ -52,9 +61,10 @@ struct schema_boot {
 	enum schema_boot_state	 state;
 	struct schema_caps	 caps;
 	const char		*database;	/* borrowed from conf */
-	const char		*tables[2];	/* borrowed from conf */
+	const char		*tables[SCHEMA_NTABLES]; /* borrowed */
 	unsigned		 ticks_ttl_days;
 	unsigned		 rejects_ttl_days;
+	unsigned		 diag_ttl_days;	/* the four diagnostics tables */
 };
 
 int		 schema_parse_version(const char *, size_t, struct schema_caps *);
@@ -83,6 +93,8 @@ int		 schema_parse_offsets(const char *, size_t, long long **,
 
 void		 schema_boot_init(struct schema_boot *, const char *,
 		     const char *, const char *, unsigned, unsigned);
+/* Retention (TTL where the server has it) of the diagnostics tables. */
+void		 schema_boot_diag_ttl(struct schema_boot *, unsigned);
 /* Returns the next statement (allocated; caller frees) or NULL when done. */
 char		*schema_boot_next(struct schema_boot *);
 /* Feeds the answer to the last statement; -1 and *cause when fatal. */

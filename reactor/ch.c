@@ -62,7 +62,8 @@ ch_init(struct svc *svc)
 	xasprintf(&svc->query_url, "%s/", c->ch_url);
 	svc->ev_boot_retry = evtimer_new(svc->base, ch_boot_retry_cb, svc);
 	schema_boot_init(&svc->boot, c->ch_database, c->ch_table,
-	    c->ch_rejects_table, 1, 7);
+	    c->ch_rejects_table, c->diag_ticks_retention_days, 7);
+	schema_boot_diag_ttl(&svc->boot, c->diag_retention_days);
 }
 
 /* Free what ch_init made. */
@@ -196,6 +197,7 @@ ch_insert(struct svc *svc, struct sink_insert *ins)
 {
 	char	 token[64], *url;
 
+	metrics_insert_sent(svc, ins);
 	if (!svc->boot.caps.dedup_token) {
 		http_post(svc, svc->insert_url[ins->table], ins->body.data,
 		    ins->body.len, NULL, ch_insert_done_cb, ins);
@@ -279,6 +281,7 @@ ch_insert_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 {
 	struct sink_insert	*ins = arg;
 
+	metrics_insert_done(svc, ins, ins->nrows);
 	if (r->transport != INSERT_NET_OK || r->status != 200)
 		log_warnx("insert %llu into %s (%u rows, attempt %u) failed: "
 		    "%s %ld: %.*s", (unsigned long long)ins->id,

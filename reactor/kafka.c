@@ -404,3 +404,39 @@ kafka_lag(struct svc *svc)
 	rd_kafka_topic_partition_list_destroy(l);
 	return (lag);
 }
+
+/*
+ * Per assigned partition, what kafka_lag sums: cb(arg, partition, lag) for
+ * each partition whose position and high watermark are known.  cb may be
+ * NULL.  Returns the number of assigned partitions, -1 when unknown.
+ */
+int
+kafka_lag_each(struct svc *svc, void (*cb)(void *, int32_t, int64_t),
+    void *arg)
+{
+	rd_kafka_topic_partition_list_t	*l;
+	rd_kafka_topic_partition_t	*tp;
+	int64_t				 lo, hi;
+	int				 i, n;
+
+	if (svc->rk == NULL || svc->kafka_closing ||
+	    rd_kafka_assignment(svc->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return (-1);
+	n = l->cnt;
+	if (cb != NULL && rd_kafka_position(svc->rk, l) ==
+	    RD_KAFKA_RESP_ERR_NO_ERROR) {
+		for (i = 0; i < l->cnt; i++) {
+			tp = &l->elems[i];
+			if (tp->err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+			    tp->offset < 0 ||
+			    rd_kafka_get_watermark_offsets(svc->rk, tp->topic,
+			    tp->partition, &lo, &hi) !=
+			    RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
+				continue;
+			cb(arg, tp->partition, hi > tp->offset ?
+			    hi - tp->offset : 0);
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	return (n);
+}

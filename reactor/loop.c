@@ -91,6 +91,7 @@ loop_drain_begin(struct svc *svc)
 		return;
 	svc->drain_requested = true;
 	timer_watchdog_drain(svc);
+	timer_diag_closing(svc);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(svc->ev_drain_deadline, &tv);
@@ -108,7 +109,8 @@ loop_drain_step(struct svc *svc)
 	svc->in_drain_step = true;
 	for (;;) {
 		in.requested = svc->drain_requested;
-		in.sink_idle = svc->sink == NULL || sink_is_idle(svc->sink);
+		in.sink_idle = (svc->sink == NULL ||
+		    sink_is_idle(svc->sink)) && !timer_diag_is_busy(svc);
 		in.consumer_closed = kafka_is_closed(svc);
 		in.deadline_passed = svc->drain_expired;
 		next = drain_next(svc->drain, &in);

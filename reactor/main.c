@@ -177,6 +177,8 @@ loop_pipeline_start(struct svc *svc, enum schema_dialect dialect)
 	sc.seed = loop_now_us() ^ (uint64_t)getpid() << 32;
 	svc->sink = sink_new(&sc);
 	kafka_start(svc);
+	timer_diag_start(svc);
+	timer_retention_start(svc);
 }
 
 int
@@ -242,6 +244,7 @@ main(int argc, char **argv)
 	timer_watchdog_init(&svc);
 	ch_init(&svc);
 	log_info("ticksink %s starting", TICKSINK_VERSION);
+	metrics_init(&svc);
 	ch_boot_start(&svc);
 
 	if (event_base_dispatch(svc.base) == -1)
@@ -258,6 +261,9 @@ main(int argc, char **argv)
 	ch_free(&svc);
 	timer_free(&svc);
 	timer_watchdog_free(&svc);
+	timer_diag_free(&svc);
+	timer_retention_free(&svc);
+	metrics_free(&svc);
 	sig_free(&svc);
 	event_base_free(svc.base);
 	curl_global_cleanup();

@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "conf.h"
+#include "diag.h"
 #include "drain.h"
 #include "health.h"
 #include "insert.h"
@@ -21,6 +22,7 @@
 struct event;
 struct event_base;
 struct http_req;
+struct metrics;
 struct sink;
 struct sink_insert;
 
@@ -77,6 +79,28 @@ struct svc {
 	bool			 drain_requested;
 	bool			 drain_expired;
 	bool			 in_drain_step;
+
+	/* Diagnostics heartbeat and monitoring events (timers/diag.c). */
+	struct diag		 diag;
+	bool			 diag_on;
+	struct event		*ev_diag;
+	unsigned		 diag_pending;	/* heartbeat requests out */
+	bool			 diag_failed;	/* one of them failed */
+	bool			 diag_events_out;
+	size_t			 diag_events_sending;
+	uint64_t		 diag_prev_messages;
+	uint64_t		 diag_beats_ok;
+	uint64_t		 diag_beats_failed;
+	struct diag_result	 diag_last;
+
+	/* Retention on servers without TTL (timers/retention.c). */
+	struct event		*ev_retention;
+	unsigned		 retention_out;
+	uint64_t		 retention_dropped;
+	uint64_t		 retention_runs;
+
+	/* Metrics and health over HTTP (reactor/metrics.c). */
+	struct metrics		*metrics;
 };
 
 /* loop.c */
@@ -113,6 +137,14 @@ void		kafka_close(struct svc *);
 bool		kafka_is_closed(struct svc *);
 void		kafka_free(struct svc *);
 int64_t		kafka_lag(struct svc *);
+int		kafka_lag_each(struct svc *, void (*)(void *, int32_t, int64_t),
+		    void *);
+
+/* metrics.c */
+void		metrics_init(struct svc *);
+void		metrics_free(struct svc *);
+void		metrics_insert_sent(struct svc *, const void *);
+void		metrics_insert_done(struct svc *, const void *, unsigned);
 
 /* sig.c */
 void		sig_init(struct svc *);
@@ -128,5 +160,11 @@ void		timer_watchdog_assigned(struct svc *);
 void		timer_watchdog_drain(struct svc *);
 void		timer_watchdog_progress(struct svc *);
 void		timer_watchdog_free(struct svc *);
+void		timer_diag_start(struct svc *);
+void		timer_diag_closing(struct svc *);
+bool		timer_diag_is_busy(struct svc *);
+void		timer_diag_free(struct svc *);
+void		timer_retention_start(struct svc *);
+void		timer_retention_free(struct svc *);
 
 #endif /* REACTOR_SVC_H */

@@ -649,7 +649,17 @@ START_TEST(test_conf_dump_defaults)
 	    "drain_timeout_ms = 20000\n"
 	    "stall_timeout_ms = 60000\n"
 	    "status_interval_ms = 5000\n"
-	    "log_level = info\n");
+	    "log_level = info\n"
+	    "\n[diagnostics]\n"
+	    "heartbeat_s = 30\n"
+	    "ws_lag_threshold_ms = 1500\n"
+	    "proc_lag_threshold_ms = 3000\n"
+	    "empty_limit = 10\n"
+	    "ticks_retention_days = 1\n"
+	    "diagnostics_retention_days = 7\n"
+	    "retention_interval_s = 3600\n"
+	    "\n[http]\n"
+	    "listen = 127.0.0.1:9464\n");
 	free(dump);
 }
 END_TEST

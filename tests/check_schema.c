@@ -529,7 +529,18 @@ START_TEST(test_schema_boot_legacy)
 		    "DateTime('UTC'), ", false, "", SCHEMA_BOOT_COLUMNS_TICKS },
 		{ Q_COLUMNS("ticks"), true, ticks,
 		    SCHEMA_BOOT_COLUMNS_REJECTS },
-		{ Q_COLUMNS("rejects"), true, rejects, SCHEMA_BOOT_DONE },
+		{ Q_COLUMNS("rejects"), true, rejects,
+		    SCHEMA_BOOT_CREATE_WS_DIAG },
+		{ "CREATE TABLE IF NOT EXISTS db.websocket_diagnostics "
+		    "(window_start DateTime('UTC'), ", false, "",
+		    SCHEMA_BOOT_CREATE_PROC_DIAG },
+		{ "CREATE TABLE IF NOT EXISTS db.processing_diagnostics "
+		    "(window_start DateTime('UTC'), ", false, "",
+		    SCHEMA_BOOT_CREATE_UPTIME },
+		{ "CREATE TABLE IF NOT EXISTS db.uptime_db (window_start "
+		    "DateTime('UTC'), ", false, "", SCHEMA_BOOT_CREATE_MONITORING },
+		{ "CREATE TABLE IF NOT EXISTS db.monitoring_db (event_time "
+		    "DateTime('UTC'), ", false, "", SCHEMA_BOOT_DONE },
 	};
 
 	strcpy(ticks, tsv(SCHEMA_LEGACY, SCHEMA_TICKS, NULL, NULL, NULL));
@@ -565,7 +576,17 @@ START_TEST(test_schema_boot_current)
 		    SCHEMA_BOOT_COLUMNS_TICKS },
 		{ Q_COLUMNS("ticks"), true, ticks,
 		    SCHEMA_BOOT_COLUMNS_REJECTS },
-		{ Q_COLUMNS("rejects"), true, rejects, SCHEMA_BOOT_DONE },
+		{ Q_COLUMNS("rejects"), true, rejects,
+		    SCHEMA_BOOT_CREATE_WS_DIAG },
+		{ "CREATE TABLE IF NOT EXISTS db.websocket_diagnostics "
+		    "(window_start DateTime64(3, 'UTC'), ", false, "",
+		    SCHEMA_BOOT_CREATE_PROC_DIAG },
+		{ "CREATE TABLE IF NOT EXISTS db.processing_diagnostics", false,
+		    "", SCHEMA_BOOT_CREATE_UPTIME },
+		{ "CREATE TABLE IF NOT EXISTS db.uptime_db", false, "",
+		    SCHEMA_BOOT_CREATE_MONITORING },
+		{ "CREATE TABLE IF NOT EXISTS db.monitoring_db", false, "",
+		    SCHEMA_BOOT_DONE },
 	};
 
 	strcpy(ticks, tsv(SCHEMA_CURRENT, SCHEMA_TICKS, NULL, NULL, NULL));
@@ -646,7 +667,9 @@ START_TEST(test_schema_names)
 {
 	static const char	*names[] = { "version", "settings",
 	    "database", "create_ticks", "create_rejects", "columns_ticks",
-	    "columns_rejects", "done", "failed" };
+	    "columns_rejects", "create_websocket_diagnostics",
+	    "create_processing_diagnostics", "create_uptime",
+	    "create_monitoring", "done", "failed" };
 	size_t			 i;
 
 	for (i = 0; i < nitems(names); i++)
