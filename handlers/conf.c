@@ -52,6 +52,7 @@ enum conf_type {
 	CONF_U32,	/* uint32_t; decimal in min..max */
 	CONF_U64,	/* uint64_t; decimal in min..max */
 	CONF_LEVEL,	/* int; a name from conf_levels */
+	CONF_BOOL,	/* bool; true or false */
 	CONF_SECRET	/* char *; environment only, never shown */
 };
 
@@ -182,6 +183,10 @@ static const struct conf_key conf_keys[] = {
 	    1, CONF_IDENT_MAX, "ticks_rejected"),
 	CONF_KEY("clickhouse", "timeout_ms", CONF_U32, ch_timeout_ms,
 	    100, 600000, "10000"),
+	CONF_KEY("clickhouse", "ca_file", CONF_TEXT, ch_ca_file,
+	    0, CONF_TEXT_MAX, ""),
+	CONF_KEY("clickhouse", "tls_verify", CONF_BOOL, ch_tls_verify,
+	    0, 0, "true"),
 
 	/* Below max_insert_block_size, so one insert is one atomic block. */
 	CONF_KEY("batch", "max_rows", CONF_U32, batch_max_rows,
@@ -608,6 +613,14 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *loc,
 			used += snprintf(expect + used, sizeof expect - used,
 			    "%s %s", i == 0 ? "" : ",", conf_levels[i].name);
 		}
+		break;
+	case CONF_BOOL:
+		if ((vlen == 4 && memcmp(v, "true", 4) == 0) ||
+		    (vlen == 5 && memcmp(v, "false", 5) == 0)) {
+			*(bool *)field = vlen == 4;
+			return (0);
+		}
+		snprintf(expect, sizeof expect, "true or false");
 		break;
 	case CONF_SECRET:
 		xasprintf(cause, "%s: secrets are not read from the config "
@@ -1155,6 +1168,10 @@ conf_dump(const struct conf *conf)
 				conf_out_add(&out, "%s = %s\n", k->key,
 				    l < nitems(conf_levels) ?
 				    conf_levels[l].name : "?");
+				break;
+			case CONF_BOOL:
+				conf_out_add(&out, "%s = %s\n", k->key,
+				    *(const bool *)field ? "true" : "false");
 				break;
 			case CONF_SECRET:
 				conf_out_add(&out, "# %s = %s\n", k->key,

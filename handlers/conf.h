@@ -44,6 +44,8 @@ struct conf {
 	char		*ch_rejects_table;
 	char		*ch_password;	/* NULL when none; from env or caller */
 	uint32_t	 ch_timeout_ms;
+	char		*ch_ca_file;	/* "" means the system CAs */
+	bool		 ch_tls_verify;	/* false only when set so */
 
 	uint32_t	 batch_max_rows;
 	uint64_t	 batch_max_bytes;

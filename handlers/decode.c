@@ -115,6 +115,7 @@ struct decoder {
 	/* The field whose value comes next, or -1. */
 	int			 cur;
 	bool			 too_deep;
+	bool			 bad_utf8;
 	enum decode_jtype	 top;
 	struct decode_field	 f[DECODE_F_COUNT];
 };
@@ -131,6 +132,7 @@ static void		 decode_free_cb(void *, void *);
 static int		 decode_value(struct decoder *, enum decode_jtype,
 			     const void *, size_t);
 static int		 decode_open(struct decoder *, enum decode_jtype);
+static bool		 decode_is_utf8(const unsigned char *, size_t);
 static int		 decode_null_cb(void *);
 static int		 decode_boolean_cb(void *, int);
 static int		 decode_number_cb(void *, const char *, size_t);
@@ -445,7 +447,56 @@ decode_number_cb(void *ctx, const char *s, size_t len)
 static int
 decode_string_cb(void *ctx, const unsigned char *s, size_t len)
 {
+	struct decoder	*d = ctx;
+
+	if (!decode_is_utf8(s, len)) {
+		d->bad_utf8 = true;
+		return (0);
+	}
 	return (decode_value(ctx, DECODE_J_STRING, s, len));
+}
+
+/*
+ * Strict UTF-8 (RFC 3629): yajl's own check only looks at the lead and
+ * continuation bits, so it lets overlong forms (C0 AF), UTF-16 surrogates
+ * (ED A0 80) and code points above U+10FFFF (F4 90 80 80) through.
+ */
+static bool
+decode_is_utf8(const unsigned char *s, size_t len)
+{
+	size_t		i, n, k;
+	uint32_t	cp, min;
+
+	for (i = 0; i < len; i += n) {
+		if (s[i] < 0x80) {
+			n = 1;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 2;
+			cp = s[i] & 0x1f;
+			min = 0x80;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 3;
+			cp = s[i] & 0x0f;
+			min = 0x800;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 4;
+			cp = s[i] & 0x07;
+			min = 0x10000;
+		} else
+			return (false);
+		if (len - i < n)
+			return (false);
+		for (k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (false);
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return (false);
+	}
+	return (true);
 }
 
 /* yajl_callbacks yajl_start_map. */
@@ -482,6 +533,10 @@ decode_map_key_cb(void *ctx, const unsigned char *key, size_t len)
 	struct decoder	*d = ctx;
 	int		 i;
 
+	if (!decode_is_utf8(key, len)) {
+		d->bad_utf8 = true;
+		return (0);
+	}
 	if (d->depth != 1)
 		return (1);
 	d->cur = -1;
@@ -604,7 +659,8 @@ decode_integer(const char *s, size_t len, int64_t *v, bool *overflow)
  * Run yajl over the whole message.  Strings are UTF-8 checked, and comments,
  * trailing garbage, several values and a partial value are errors: these are
  * yajl's defaults, set again so that a change there cannot loosen the
- * contract.  yajl_status_client_canceled can only come from decode_open.
+ * contract.  yajl_status_client_canceled comes from decode_open (depth) or
+ * from a string that is not strict UTF-8.
  */
 static enum decode_reason
 decode_parse(struct decoder *d, const void *buf, size_t len)
@@ -631,7 +687,10 @@ decode_parse(struct decoder *d, const void *buf, size_t len)
 	}
 
 	r = DECODE_OK;
-	if (st == yajl_status_client_canceled) {
+	if (st == yajl_status_client_canceled && d->bad_utf8) {
+		r = decode_reject(d, DECODE_BAD_JSON, "invalid JSON at byte "
+		    "%zu: invalid UTF-8 in a string", at);
+	} else if (st == yajl_status_client_canceled) {
 		if (!d->too_deep)
 			fatalx("%s: cancelled but not too deep", __func__);
 		r = decode_reject(d, DECODE_TOO_DEEP,
@@ -831,6 +890,7 @@ decode_tick(struct decoder *d, const void *buf, size_t len, int64_t now_ms,
 	d->depth = 0;
 	d->cur = -1;
 	d->too_deep = false;
+	d->bad_utf8 = false;
 	d->top = DECODE_J_NONE;
 	memset(d->f, 0, sizeof(d->f));
 

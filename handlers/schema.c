@@ -513,24 +513,6 @@ schema_landed_sql(const char *db, const char *const tables[2],
 	return (sql);
 }
 
-/* The probe's question: is the row of p@offset in table t? */
-char *
-schema_probe_sql(const char *db, const char *name, enum schema_table t,
-    const char *topic, int p, long long offset)
-{
-	char	*sql;
-
-	if (t == SCHEMA_TICKS)
-		xasprintf(&sql, "SELECT count() FROM %s.%s WHERE "
-		    "kafka_partition = %d AND kafka_offset = %lld", db, name, p,
-		    offset);
-	else
-		xasprintf(&sql, "SELECT count() FROM %s.%s WHERE kafka_topic = "
-		    "'%s' AND kafka_partition = %d AND kafka_offset = %lld", db,
-		    name, topic, p, offset);
-	return (sql);
-}
-
 /* Compare two offsets for qsort. */
 static int
 schema_cmp_offset(const void *a, const void *b)

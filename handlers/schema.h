@@ -84,9 +84,6 @@ int		 schema_check_columns(enum schema_dialect, enum schema_table,
 /* Resume check: offsets of partition >= from in both tables. Allocated. */
 char		*schema_landed_sql(const char *, const char *const[2],
 		     const char *, int, long long);
-/* Probe: rows of table with partition and offset. Allocated. */
-char		*schema_probe_sql(const char *, const char *, enum schema_table,
-		     const char *, int, long long);
 /* Parse one integer per line into a sorted, unique array (allocated). */
 int		 schema_parse_offsets(const char *, size_t, long long **,
 		     size_t *);

@@ -71,8 +71,8 @@ static bool			 sink_row_is_ours(const struct sink *,
 				    const struct sink_row *);
 static bool			 sink_is_sending(const struct sink *, int32_t);
 static void			 sink_queries(struct sink *, uint64_t);
-static void			 sink_after_send(struct sink *,
-				    struct sink_insert *, bool, uint64_t);
+static void			 sink_after_send(struct sink *, uint64_t);
+static int			 sink_cmp_row(const void *, const void *);
 static void			 sink_insert_free(struct sink *,
 				    struct sink_insert *);
 static struct sink_insert	*sink_open(struct sink *, enum schema_table,
@@ -245,6 +245,8 @@ sink_assign(struct sink *s, int32_t p)
 	pp->landed = NULL;
 	pp->nlanded = pp->next_landed = 0;
 	pp->state = SINK_PART_UNCHECKED;
+	if (pp->query_out)
+		pp->stale_queries++;
 	pp->query_out = false;
 	pp->failures = 0;
 }
@@ -259,12 +261,31 @@ sink_revoke(struct sink *s, int32_t p)
 {
 	struct sink_insert	*ins, *next;
 	struct sink_part	*pp;
+	size_t			 i, n;
 	int			 t;
+	bool			 purged_query = false;
 
 	if (p < 0)
 		return;
+	/* Actions for p not yet taken were made for the old assignment. */
+	for (i = n = s->ahead; i < s->atail; i++) {
+		if (s->actions[i].partition == p &&
+		    s->actions[i].kind == SINK_ACT_LANDED_QUERY)
+			purged_query = true;
+		if (s->actions[i].partition == p &&
+		    s->actions[i].kind != SINK_ACT_INSERT &&
+		    s->actions[i].kind != SINK_ACT_PROBE &&
+		    s->actions[i].kind != SINK_ACT_PAUSE &&
+		    s->actions[i].kind != SINK_ACT_RESUME)
+			continue;
+		s->actions[n++] = s->actions[i];
+	}
+	s->atail = n;
 	offsets_revoke(s->offsets, p);
 	pp = sink_part(s, p);
+	if (pp->query_out && !purged_query)
+		pp->stale_queries++;
+	pp->query_out = false;
 	sink_unhold(s, pp);
 	free(pp->landed);
 	pp->landed = NULL;
@@ -428,6 +449,7 @@ static void
 sink_pressure(struct sink *s)
 {
 	struct sink_action	a = { .kind = SINK_ACT_PAUSE };
+	size_t			i;
 
 	if (!s->paused && s->bytes >= s->conf.max_buffer_bytes) {
 		s->paused = true;
@@ -437,6 +459,14 @@ sink_pressure(struct sink *s)
 		s->paused = false;
 		a.kind = SINK_ACT_RESUME;
 		sink_push(s, &a);
+		/* RESUME resumes everything: re-pause those still checking. */
+		a.kind = SINK_ACT_PAUSE_ONE;
+		for (i = 0; i < s->nparts; i++) {
+			if (s->parts[i].state != SINK_PART_CHECKING)
+				continue;
+			a.partition = (int32_t)i;
+			sink_push(s, &a);
+		}
 	}
 }
 
@@ -512,6 +542,7 @@ sink_message(struct sink *s, const struct sink_msg *m, uint64_t now_us,
 	case SINK_PART_CHECKING:
 		/* Counted in bytes; the pause of p bounds them. */
 		sink_hold(s, pp, m);
+		sink_pressure(s);
 		return;
 	case SINK_PART_READY:
 		sink_process(s, pp, m, now_us, wall_ms);
@@ -578,6 +609,10 @@ sink_landed_answer(struct sink *s, int32_t p, const char *body, size_t len,
 	const uint8_t		*h, *end;
 	size_t			 n;
 
+	if (p >= 0 && (size_t)p < s->nparts && s->parts[p].stale_queries > 0) {
+		s->parts[p].stale_queries--;
+		return;
+	}
 	if (p < 0 || (size_t)p >= s->nparts ||
 	    s->parts[p].state != SINK_PART_CHECKING)
 		return;
@@ -620,6 +655,10 @@ sink_landed_failed(struct sink *s, int32_t p, uint64_t now_us)
 {
 	struct sink_part	*pp;
 
+	if (p >= 0 && (size_t)p < s->nparts && s->parts[p].stale_queries > 0) {
+		s->parts[p].stale_queries--;
+		return;
+	}
 	if (p < 0 || (size_t)p >= s->nparts ||
 	    s->parts[p].state != SINK_PART_CHECKING)
 		return;
@@ -662,7 +701,7 @@ sink_queries(struct sink *s, uint64_t now_us)
 	for (i = 0; i < s->nparts; i++) {
 		pp = &s->parts[i];
 		if (pp->state == SINK_PART_CHECKING && !pp->query_out &&
-		    pp->retry_at_us <= now_us &&
+		    pp->stale_queries == 0 && pp->retry_at_us <= now_us &&
 		    !sink_is_sending(s, (int32_t)i))
 			sink_query(s, (int32_t)i);
 	}
@@ -676,7 +715,8 @@ sink_queries(struct sink *s, uint64_t now_us)
 void
 sink_drain(struct sink *s, uint64_t now_us)
 {
-	size_t	i;
+	struct sink_insert	*ins;
+	size_t			 i;
 
 	s->draining = true;
 	for (i = 0; i < s->nparts; i++) {
@@ -687,6 +727,9 @@ sink_drain(struct sink *s, uint64_t now_us)
 	}
 	sink_close(s, SCHEMA_TICKS, BATCH_FLUSH_DELAY);
 	sink_close(s, SCHEMA_REJECTS, BATCH_FLUSH_DELAY);
+	/* The drain has a deadline: a retry may not wait out a long backoff. */
+	TAILQ_FOREACH(ins, &s->queue, entry)
+		ins->retry_at_us = 0;
 	sink_pump(s, now_us);
 }
 
@@ -810,6 +853,7 @@ sink_server_reject(struct sink *s, struct sink_insert *ins, int code,
 	ins->state = SINK_INSERT_SPLIT;
 	ins->pending_children = 1;
 	s->stats.rejects_server++;
+	sink_filter(s, rej);
 }
 
 /* The reactor's answer for an insert it was given. */
@@ -840,6 +884,7 @@ sink_insert_done(struct sink *s, struct sink_insert *ins,
 		ins->retry_at_us = now_us +
 		    insert_backoff_us(++ins->failures, sink_random(s));
 		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
+		sink_filter(s, ins);	/* may free ins */
 		break;
 	case INSERT_POISON:
 		if (ins->nrows > 1)
@@ -848,19 +893,16 @@ sink_insert_done(struct sink *s, struct sink_insert *ins,
 			sink_server_reject(s, ins, code, resp, wall_ms);
 		break;
 	}
-	sink_after_send(s, ins, out != INSERT_OK, now_us);
+	sink_after_send(s, now_us);
 }
 
 /*
- * After an insert's send or probe came back: if it goes round again, it
- * keeps only rows that are still ours; resume checks it held back may go.
+ * After an insert's send or probe came back (the insert may be gone):
+ * resume checks it held back may go, and the queue moves.
  */
 static void
-sink_after_send(struct sink *s, struct sink_insert *ins, bool again,
-    uint64_t now_us)
+sink_after_send(struct sink *s, uint64_t now_us)
 {
-	if (again && ins->state == SINK_INSERT_QUEUED)
-		sink_filter(s, ins);
 	sink_queries(s, now_us);
 	sink_pump(s, now_us);
 }
@@ -886,15 +928,155 @@ sink_probe_done(struct sink *s, struct sink_insert *ins,
 		ins->state = SINK_INSERT_QUEUED;
 		ins->retry_at_us = 0;
 		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
+		sink_filter(s, ins);	/* may free ins */
 		break;
 	case SINK_PROBE_FAILED:
 		ins->state = SINK_INSERT_QUEUED;
 		ins->retry_at_us = now_us +
 		    insert_backoff_us(++ins->failures, sink_random(s));
 		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
+		sink_filter(s, ins);	/* may free ins */
 		break;
 	}
-	sink_after_send(s, ins, r != SINK_PROBE_LANDED, now_us);
+	sink_after_send(s, now_us);
+}
+
+/*
+ * The probe's question: which rows of the insert's partitions, within the
+ * offset range the insert covers in each, are in its table.  Ranges keep
+ * the statement short (a list of every row would pass max_query_size);
+ * the answer is matched against the insert's rows by sink_probe_answer.
+ */
+char *
+sink_probe_sql(const struct sink_insert *ins, const char *db,
+    const char *name, const char *topic)
+{
+	struct buf	b;
+	char		tmp[128];
+	int64_t		lo, hi;
+	int32_t		p;
+	uint32_t	i, j;
+	const char	*sep = "";
+
+	buf_init(&b);
+	snprintf(tmp, sizeof tmp, "SELECT kafka_partition, kafka_offset FROM "
+	    "%s.%s WHERE ", db, name);
+	buf_add_str(&b, tmp);
+	if (ins->table == SCHEMA_REJECTS) {
+		buf_add_str(&b, "kafka_topic = '");
+		buf_add_str(&b, topic);
+		buf_add_str(&b, "' AND ");
+	}
+	buf_add_str(&b, "(");
+	for (i = 0; i < ins->nrows; i++) {
+		p = ins->rows[i].partition;
+		for (j = 0; j < i && ins->rows[j].partition != p; j++)
+			continue;
+		if (j < i)
+			continue;	/* partition done already */
+		lo = hi = ins->rows[i].offset;
+		for (j = i; j < ins->nrows; j++) {
+			if (ins->rows[j].partition != p)
+				continue;
+			if (ins->rows[j].offset < lo)
+				lo = ins->rows[j].offset;
+			if (ins->rows[j].offset > hi)
+				hi = ins->rows[j].offset;
+		}
+		snprintf(tmp, sizeof tmp, "%s(kafka_partition = %d AND "
+		    "kafka_offset BETWEEN %lld AND %lld)", sep, p,
+		    (long long)lo, (long long)hi);
+		buf_add_str(&b, tmp);
+		sep = " OR ";
+	}
+	buf_add_str(&b, ") FORMAT TabSeparated");
+	buf_add(&b, "", 1);
+	return ((char *)b.data);
+}
+
+/* Order (partition, offset) pairs for qsort and bsearch. */
+static int
+sink_cmp_row(const void *a, const void *b)
+{
+	const int64_t	*x = a, *y = b;
+
+	if (x[0] != y[0])
+		return (x[0] < y[0] ? -1 : 1);
+	return ((x[1] > y[1]) - (x[1] < y[1]));
+}
+
+/*
+ * The probe's answer: "partition\toffset" lines of rows present.  Rows of
+ * the insert found there landed (normally all or none, as an insert is
+ * atomic; some, when another process's late insert landed them) and are
+ * taken out; the rest is sent again.  Any other answer counts as failed.
+ */
+void
+sink_probe_answer(struct sink *s, struct sink_insert *ins, const char *body,
+    size_t len, uint64_t now_us)
+{
+	int64_t		*v = NULL, key[2];
+	size_t		 n = 0, cap = 0, k;
+	uint32_t	 i, kept = 0, from;
+	const char	*p = body, *end = body + len;
+	char		*e;
+	struct buf	 nb;
+
+	while (p < end) {
+		if (n + 2 > cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[n] = strtoll(p, &e, 10);
+		if (e == p || e >= end || *e != '\t')
+			goto fail;
+		p = e + 1;
+		v[n + 1] = strtoll(p, &e, 10);
+		if (e == p || e >= end || *e != '\n')
+			goto fail;
+		p = e + 1;
+		n += 2;
+	}
+	if (n > 2)
+		qsort(v, n / 2, 2 * sizeof *v, sink_cmp_row);
+	s->bytes -= sink_insert_bytes(ins);
+	buf_init(&nb);
+	for (i = 0; i < ins->nrows; i++) {
+		key[0] = ins->rows[i].partition;
+		key[1] = ins->rows[i].offset;
+		k = n / 2;
+		if (k > 0 && bsearch(key, v, k, 2 * sizeof *v,
+		    sink_cmp_row) != NULL)
+			continue;
+		from = i == 0 ? 0 : ins->rows[i - 1].end;
+		buf_add(&nb, ins->body.data + from, ins->rows[i].end - from);
+		ins->rows[kept] = ins->rows[i];
+		ins->rows[kept++].end = (uint32_t)nb.len;
+	}
+	free(v);
+	if (kept < ins->nrows) {
+		s->stats.probes_landed++;
+		s->stats.last_landed_us = now_us;
+		if (ins->table == SCHEMA_TICKS)
+			s->stats.rows_landed += ins->nrows - kept;
+		else
+			s->stats.rejects_landed += ins->nrows - kept;
+	}
+	buf_clear(&ins->body);
+	ins->body = nb;
+	ins->nrows = kept;
+	s->bytes += sink_insert_bytes(ins);
+	if (kept == 0) {
+		s->ninflight--;
+		sink_landed(s, ins);	/* no rows left to count */
+		sink_after_send(s, now_us);
+		return;
+	}
+	sink_probe_done(s, ins, SINK_PROBE_ABSENT, now_us);
+	return;
+fail:
+	free(v);
+	sink_probe_done(s, ins, SINK_PROBE_FAILED, now_us);
 }
 
 /*
@@ -941,7 +1123,8 @@ sink_next_deadline(const struct sink *s)
 	}
 	for (i = 0; i < s->nparts; i++) {
 		if (s->parts[i].state == SINK_PART_CHECKING &&
-		    !s->parts[i].query_out && s->parts[i].retry_at_us < best &&
+		    !s->parts[i].query_out && s->parts[i].stale_queries == 0 &&
+		    s->parts[i].retry_at_us < best &&
 		    !sink_is_sending(s, (int32_t)i))
 			best = s->parts[i].retry_at_us;
 	}

@@ -146,6 +146,7 @@ struct sink_part {
 	size_t			 next_landed;	/* first not yet passed */
 	struct buf		 held;		/* messages while CHECKING */
 	bool			 query_out;
+	unsigned		 stale_queries;	/* out for older assignments */
 	uint64_t		 retry_at_us;
 	unsigned		 failures;
 };
@@ -189,6 +190,11 @@ void		 sink_landed_answer(struct sink *, int32_t, const char *,
 void		 sink_landed_failed(struct sink *, int32_t, uint64_t);
 void		 sink_probe_done(struct sink *, struct sink_insert *,
 		     enum sink_probe_result, uint64_t);
+void		 sink_probe_answer(struct sink *, struct sink_insert *,
+		     const char *, size_t, uint64_t);
+/* The probe's SQL for ins in table db.name; returns allocated. */
+char		*sink_probe_sql(const struct sink_insert *, const char *,
+		     const char *, const char *);
 void		 sink_token(const struct sink_insert *, char *, size_t);
 
 bool		 sink_next_action(struct sink *, struct sink_action *);

@@ -210,37 +210,38 @@ ch_insert(struct svc *svc, struct sink_insert *ins)
 	    ch_insert_done_cb, ins);
 }
 
-/* Ask whether an insert whose last send had no verdict landed after all. */
+/* Ask which rows of an insert whose last send had no verdict landed. */
 void
 ch_probe(struct svc *svc, struct sink_insert *ins)
 {
 	char	*sql;
 
-	sql = schema_probe_sql(svc->conf->ch_database,
-	    svc->boot.tables[ins->table], ins->table, svc->conf->kafka_topic,
-	    ins->rows[0].partition, (long long)ins->rows[0].offset);
+	sql = sink_probe_sql(ins, svc->conf->ch_database,
+	    svc->boot.tables[ins->table], svc->conf->kafka_topic);
 	http_post(svc, svc->query_url, sql, strlen(sql), sql,
 	    ch_probe_done_cb, ins);
 }
 
-/* The probe's answer: a count, or a failure to ask again about. */
+/* The probe's answer: the rows present, or a failure to ask again about. */
 static void
 ch_probe_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 {
 	struct sink_insert	*ins = arg;
-	enum sink_probe_result	 res = SINK_PROBE_FAILED;
 
-	if (r->transport == INSERT_NET_OK && r->status == 200 && r->len > 0)
-		res = r->body[0] == '0' ? SINK_PROBE_ABSENT : SINK_PROBE_LANDED;
-	else
+	log_info("insert %llu (%u rows) had no answer; probe: %s",
+	    (unsigned long long)ins->id, ins->nrows,
+	    r->transport == INSERT_NET_OK && r->status == 200 ?
+	    (r->len > 0 ? "had landed (in part or whole)" :
+	    "had not landed; sending again") : "failed; asking again later");
+	if (r->transport == INSERT_NET_OK && r->status == 200)
+		sink_probe_answer(svc->sink, ins, r->body, r->len,
+		    loop_now_us());
+	else {
 		log_warnx("probe of insert %llu failed: %.*s",
 		    (unsigned long long)ins->id, ch_first_line(r), r->body);
-	log_info("insert %llu (%u rows) %s after an unanswered send",
-	    (unsigned long long)ins->id, ins->nrows,
-	    res == SINK_PROBE_LANDED ? "had landed" :
-	    res == SINK_PROBE_ABSENT ? "had not landed; sending again" :
-	    "is unknown; asking again later");
-	sink_probe_done(svc->sink, ins, res, loop_now_us());
+		sink_probe_done(svc->sink, ins, SINK_PROBE_FAILED,
+		    loop_now_us());
+	}
 	loop_apply(svc);
 }
 

@@ -52,6 +52,7 @@ static void	http_timeout_cb(evutil_socket_t, short, void *);
 static size_t	http_write_cb(char *, size_t, size_t, void *);
 static void	http_check_done(struct svc *);
 static void	http_finish(struct svc *, CURL *, CURLcode);
+static void	http_set_tls(struct svc *, CURL *);
 
 /* Create the multi handle and its timer. */
 void
@@ -191,6 +192,24 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /*
+ * TLS for https URLs: verify the server's certificate and name unless
+ * [clickhouse] tls_verify = false (main warns about that at every start),
+ * against ca_file when set, else the system's CAs.
+ */
+static void
+http_set_tls(struct svc *svc, CURL *easy)
+{
+	const struct conf	*c = svc->conf;
+
+	if (c->ch_ca_file[0] != '\0')
+		curl_easy_setopt(easy, CURLOPT_CAINFO, c->ch_ca_file);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER,
+	    c->ch_tls_verify ? 1L : 0L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST,
+	    c->ch_tls_verify ? 2L : 0L);
+}
+
+/*
  * POST body (len bytes, borrowed until done runs) to url.  owned, if not
  * NULL, is freed when the request completes.  done runs exactly once.
  */
@@ -225,6 +244,7 @@ http_post(struct svc *svc, const char *url, const void *body, size_t len,
 	    (long)(svc->conf->ch_timeout_ms < 5000 ?
 	    svc->conf->ch_timeout_ms : 5000));
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	http_set_tls(svc, easy);
 	if (curl_multi_add_handle(svc->multi, easy) != CURLM_OK)
 		fatalx("curl_multi_add_handle failed");
 	svc->http_running++;

@@ -244,6 +244,10 @@ main(int argc, char **argv)
 	timer_watchdog_init(&svc);
 	ch_init(&svc);
 	log_info("ticksink %s starting", TICKSINK_VERSION);
+	if (!svc.conf->ch_tls_verify)
+		log_warnx("clickhouse: tls_verify = false: the server's "
+		    "certificate is not checked, anyone on the path can read "
+		    "and change what is sent");
 	metrics_init(&svc);
 	ch_boot_start(&svc);
 

@@ -635,6 +635,8 @@ START_TEST(test_conf_dump_defaults)
 	    "table = ticks_db\n"
 	    "rejects_table = ticks_rejected\n"
 	    "timeout_ms = 10000\n"
+	    "ca_file = \"\"\n"
+	    "tls_verify = true\n"
 	    "\n[batch]\n"
 	    "max_rows = 50000\n"
 	    "max_bytes = 4194304\n"

@@ -133,7 +133,8 @@ feed(int32_t p, int64_t off, const char *payload, uint64_t now)
 	last_now = now;
 	sink_message(sk, &m, now, WALL_MS);
 	/* Unless a test looks at it, the resume check finds nothing landed. */
-	if (!raw_actions && sk->parts[p].state == SINK_PART_CHECKING)
+	if (!raw_actions && p >= 0 && (size_t)p < sk->nparts &&
+	    sk->parts[p].state == SINK_PART_CHECKING)
 		sink_landed_answer(sk, p, "", 0, now, WALL_MS);
 }
 

@@ -44,6 +44,9 @@
 #   CH_PASSWORD      password of user 'ticksink' (default: empty = no password).
 #                    User 'default' never has a password.
 #   CH_TIMEZONE      optional server <timezone> (e.g. America/New_York).
+#   CH_TLS_DIR       optional dir holding server.crt and server.key (PEM):
+#                    the server also listens for https on a free port,
+#                    exported as CH_HTTPS_PORT.
 #   CH_LOG_LEVEL     logger level (default: information; 'warning' is quieter).
 #   CH_START_TIMEOUT seconds to wait for /ping (default 30).
 #   CH_STOP_TIMEOUT  seconds to wait after SIGTERM before SIGKILL (default 20).
@@ -138,8 +141,31 @@ EOF
     printf '%s %s\n' "${ports[0]}" "${ports[1]}"
 }
 
+# The https listener and its certificate, when CH_TLS_DIR is set.
+_ch_tls_config() {
+    [[ -n ${CH_TLS_DIR:-} ]] || return 0
+    cat <<EOF
+    <https_port>$CH_HTTPS_PORT</https_port>
+    <openSSL>
+        <server>
+            <certificateFile>$CH_TLS_DIR/server.crt</certificateFile>
+            <privateKeyFile>$CH_TLS_DIR/server.key</privateKeyFile>
+            <verificationMode>none</verificationMode>
+            <loadDefaultCAFile>false</loadDefaultCAFile>
+            <cacheSessions>true</cacheSessions>
+            <disableProtocols>sslv2,sslv3</disableProtocols>
+            <preferServerCiphers>true</preferServerCiphers>
+        </server>
+    </openSSL>
+EOF
+}
+
 _ch_write_config() {
     local dir=$1 http=$2 tcp=$3 tz=''
+    if [[ -n ${CH_TLS_DIR:-} && -z ${CH_HTTPS_PORT:-} ]]; then
+        CH_HTTPS_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        export CH_HTTPS_PORT
+    fi
     if [[ -n ${CH_TIMEZONE:-} ]]; then
         tz="    <timezone>$(_ch_xml_escape "$CH_TIMEZONE")</timezone>"
     fi
@@ -172,6 +198,7 @@ _ch_write_config() {
     <default_database>default</default_database>
     <mlock_executable>false</mlock_executable>
 $tz
+$(_ch_tls_config)
 </yandex>
 EOF
     cat >"$dir/users.xml" <<EOF
