@@ -18,6 +18,7 @@
 
 #define INSERT_BACKOFF_BASE_US	100000ULL	/* 100 ms */
 #define INSERT_BACKOFF_CAP_US	30000000ULL	/* 30 s */
+#define INSERT_TOO_MANY_PARTITIONS "partitions for single INSERT block"
 
 /* ClickHouse error codes that are a verdict on the rows sent. */
 static const int insert_poison_codes[] = {
@@ -108,6 +109,14 @@ insert_classify(const struct insert_response *r, int *code)
 	if (r->status > 500)
 		return (INSERT_RETRY);
 	if (*code >= 0 && insert_is_poison_code(*code))
+		return (INSERT_POISON);
+	/*
+	 * TOO_MANY_PARTS (252) is merge pressure, to wait out, except when it
+	 * says the batch itself spans too many partitions (a backfill over
+	 * more than 100 days): halves of it will fit.
+	 */
+	if (*code == 252 && memmem(r->body, r->len, INSERT_TOO_MANY_PARTITIONS,
+	    sizeof INSERT_TOO_MANY_PARTITIONS - 1) != NULL)
 		return (INSERT_POISON);
 	return (INSERT_RETRY);
 }

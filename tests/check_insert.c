@@ -111,6 +111,13 @@ static const struct classify_case classify[] = {
 	{ INSERT_NET_OK, 500, "Code: 27, e.displayText() = DB::Exception: "
 	    "Cannot parse input (at row 2)", INSERT_POISON, 27 },
 	{ INSERT_NET_OK, 500, E18(6), INSERT_POISON, 6 },
+	/* 252: a batch over > 100 partitions splits; merge pressure waits. */
+	{ INSERT_NET_OK, 500, "Code: 252. DB::Exception: Too many partitions "
+	    "for single INSERT block (more than 100). (TOO_MANY_PARTS)",
+	    INSERT_POISON, 252 },
+	{ INSERT_NET_OK, 500, "Code: 252. DB::Exception: Too many parts (300)."
+	    " Merges are processing significantly slower than inserts. "
+	    "(TOO_MANY_PARTS)", INSERT_RETRY, 252 },
 	{ INSERT_NET_OK, 500, E18(53), INSERT_POISON, 53 },
 	{ INSERT_NET_OK, 500, E18(33), INSERT_POISON, 33 },
 	{ INSERT_NET_OK, 400, E24(27), INSERT_POISON, 27 },
