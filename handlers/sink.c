@@ -73,6 +73,7 @@ static bool			 sink_is_sending(const struct sink *, int32_t);
 static void			 sink_queries(struct sink *, uint64_t);
 static void			 sink_after_send(struct sink *, uint64_t);
 static int			 sink_cmp_row(const void *, const void *);
+static struct sink_part		*sink_checking(struct sink *, int32_t);
 static void			 sink_insert_free(struct sink *,
 				    struct sink_insert *);
 static struct sink_insert	*sink_open(struct sink *, enum schema_table,
@@ -595,6 +596,25 @@ sink_process(struct sink *s, struct sink_part *pp, const struct sink_msg *m,
 }
 
 /*
+ * The partition a resume-check answer is for, or NULL when the answer is
+ * not for the current check: p is not checking, or the answer belongs to
+ * a query of an earlier assignment (then it is used up here).
+ */
+static struct sink_part *
+sink_checking(struct sink *s, int32_t p)
+{
+	if (p < 0 || (size_t)p >= s->nparts)
+		return (NULL);
+	if (s->parts[p].stale_queries > 0) {
+		s->parts[p].stale_queries--;
+		return (NULL);
+	}
+	if (s->parts[p].state != SINK_PART_CHECKING)
+		return (NULL);
+	return (&s->parts[p]);
+}
+
+/*
  * The resume check's answer for p: one landed offset per line.  The held
  * messages are replayed, skipping those offsets, and p is resumed.
  */
@@ -609,14 +629,8 @@ sink_landed_answer(struct sink *s, int32_t p, const char *body, size_t len,
 	const uint8_t		*h, *end;
 	size_t			 n;
 
-	if (p >= 0 && (size_t)p < s->nparts && s->parts[p].stale_queries > 0) {
-		s->parts[p].stale_queries--;
+	if ((pp = sink_checking(s, p)) == NULL)
 		return;
-	}
-	if (p < 0 || (size_t)p >= s->nparts ||
-	    s->parts[p].state != SINK_PART_CHECKING)
-		return;
-	pp = &s->parts[p];
 	pp->query_out = false;
 	if (schema_parse_offsets(body, len, &pp->landed, &pp->nlanded) != 0) {
 		log_warnx("%s/%d: resume check answer is not a list of "
@@ -655,14 +669,8 @@ sink_landed_failed(struct sink *s, int32_t p, uint64_t now_us)
 {
 	struct sink_part	*pp;
 
-	if (p >= 0 && (size_t)p < s->nparts && s->parts[p].stale_queries > 0) {
-		s->parts[p].stale_queries--;
+	if ((pp = sink_checking(s, p)) == NULL)
 		return;
-	}
-	if (p < 0 || (size_t)p >= s->nparts ||
-	    s->parts[p].state != SINK_PART_CHECKING)
-		return;
-	pp = &s->parts[p];
 	pp->query_out = false;
 	pp->failures++;
 	pp->retry_at_us = now_us + insert_backoff_us(pp->failures,

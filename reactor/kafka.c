@@ -37,6 +37,8 @@ static void	kafka_rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
 static void	kafka_error_cb(rd_kafka_t *, int, const char *, void *);
 static void	kafka_log_cb(const rd_kafka_t *, int, const char *,
 		    const char *);
+static void	kafka_pause_list(struct svc *,
+		    rd_kafka_topic_partition_list_t *, bool);
 static void	kafka_fatal_cb(evutil_socket_t, short, void *);
 static void	kafka_wakeup_cb(evutil_socket_t, short, void *);
 static void	kafka_message(struct svc *, rd_kafka_message_t *);
@@ -298,6 +300,14 @@ kafka_pause(struct svc *svc, bool pause)
 	if (svc->rk == NULL || rd_kafka_assignment(svc->rk, &l) !=
 	    RD_KAFKA_RESP_ERR_NO_ERROR)
 		return;
+	kafka_pause_list(svc, l, pause);
+}
+
+/* Pause or resume the partitions of l, then free l. */
+static void
+kafka_pause_list(struct svc *svc, rd_kafka_topic_partition_list_t *l,
+    bool pause)
+{
 	if (pause)
 		rd_kafka_pause_partitions(svc->rk, l);
 	else
@@ -318,11 +328,7 @@ kafka_pause_one(struct svc *svc, int32_t p, bool pause)
 		return;
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, svc->conf->kafka_topic, p);
-	if (pause)
-		rd_kafka_pause_partitions(svc->rk, l);
-	else
-		rd_kafka_resume_partitions(svc->rk, l);
-	rd_kafka_topic_partition_list_destroy(l);
+	kafka_pause_list(svc, l, pause);
 }
 
 /*
