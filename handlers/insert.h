@@ -26,6 +26,7 @@ struct insert_response {
 	long			 status;
 	const char		*body;
 	size_t			 len;
+	uint64_t		 elapsed_us;	/* send to answer; 0 if unknown */
 };
 
 enum insert_outcome	 insert_classify(const struct insert_response *,

@@ -197,7 +197,6 @@ ch_insert(struct svc *svc, struct sink_insert *ins)
 {
 	char	 token[64], *url;
 
-	metrics_insert_sent(svc, ins);
 	if (!svc->boot.caps.dedup_token) {
 		http_post(svc, svc->insert_url[ins->table], ins->body.data,
 		    ins->body.len, NULL, ch_insert_done_cb, ins);
@@ -282,7 +281,7 @@ ch_insert_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 {
 	struct sink_insert	*ins = arg;
 
-	metrics_insert_done(svc, ins, ins->nrows);
+	metrics_insert_done(svc, r->elapsed_us, ins->nrows);
 	if (r->transport != INSERT_NET_OK || r->status != 200)
 		log_warnx("insert %llu into %s (%u rows, attempt %u) failed: "
 		    "%s %ld: %.*s", (unsigned long long)ins->id,

@@ -298,6 +298,7 @@ http_finish(struct svc *svc, CURL *easy, CURLcode result)
 	svc->ch_reachable = result == CURLE_OK && (status < 502 ||
 	    status > 504);
 	resp.status = status;
+	resp.elapsed_us = loop_now_us() - req->sent_us;
 	resp.body = req->resp != NULL ? req->resp : "";
 	resp.len = req->resp_len;
 	if (result == CURLE_OK)

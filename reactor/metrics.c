@@ -25,17 +25,8 @@
 #include "svc.h"
 #include "xmalloc.h"
 
-#define METRICS_SENT_SLOTS	256
-
-/* When an insert in flight was sent, by its address. */
-struct metrics_sent {
-	const void		*key;
-	uint64_t		 at_us;
-};
-
 struct metrics {
 	struct evhttp		*http;
-	struct metrics_sent	 sent[METRICS_SENT_SLOTS];
 	struct diag_hist	 latency;	/* seconds */
 	struct diag_hist	 batch;		/* rows */
 };
@@ -53,7 +44,6 @@ static const double metrics_batch_bounds[] = {
 	1, 10, 100, 1000, 5000, 10000, 50000, 100000, 500000, 1000000
 };
 
-static void	metrics_rehash(struct metrics *, size_t);
 static void	metrics_request_cb(struct evhttp_request *, void *);
 static void	metrics_render(struct svc *, struct evbuffer *);
 static void	metrics_hist(struct evbuffer *, const char *, const char *,
@@ -113,69 +103,14 @@ metrics_free(struct svc *svc)
 	svc->metrics = NULL;
 }
 
-/* An insert goes out: remember when, for its latency. */
+/* One insert answered: its latency (the request's own time) and size. */
 void
-metrics_insert_sent(struct svc *svc, const void *key)
+metrics_insert_done(struct svc *svc, uint64_t elapsed_us, unsigned nrows)
 {
-	struct metrics_sent	*s;
-	size_t			 i, h;
-
 	if (svc->metrics == NULL)
 		return;
-	h = ((uintptr_t)key >> 4) % METRICS_SENT_SLOTS;
-	for (i = 0; i < METRICS_SENT_SLOTS; i++) {
-		s = &svc->metrics->sent[(h + i) % METRICS_SENT_SLOTS];
-		if (s->key == NULL || s->key == key) {
-			s->key = key;
-			s->at_us = loop_now_us();
-			return;
-		}
-	}
-}
-
-/* One insert answered: its latency (if its send was seen) and size. */
-void
-metrics_insert_done(struct svc *svc, const void *key, unsigned nrows)
-{
-	struct metrics_sent	*s;
-	size_t			 i, h;
-
-	if (svc->metrics == NULL)
-		return;
-	h = ((uintptr_t)key >> 4) % METRICS_SENT_SLOTS;
-	for (i = 0; i < METRICS_SENT_SLOTS; i++) {
-		s = &svc->metrics->sent[(h + i) % METRICS_SENT_SLOTS];
-		if (s->key == NULL)
-			break;
-		if (s->key != key)
-			continue;
-		diag_hist_observe(&svc->metrics->latency,
-		    (loop_now_us() - s->at_us) / 1e6);
-		/* Re-insert the followers so no probe chain breaks. */
-		s->key = NULL;
-		metrics_rehash(svc->metrics, (h + i + 1) % METRICS_SENT_SLOTS);
-		break;
-	}
+	diag_hist_observe(&svc->metrics->latency, elapsed_us / 1e6);
 	diag_hist_observe(&svc->metrics->batch, nrows);
-}
-
-/* After a slot was emptied: move the entries of its chain back in place. */
-static void
-metrics_rehash(struct metrics *m, size_t from)
-{
-	struct metrics_sent	 e;
-	size_t			 i, j, h;
-
-	for (i = from; m->sent[i].key != NULL;
-	    i = (i + 1) % METRICS_SENT_SLOTS) {
-		e = m->sent[i];
-		m->sent[i].key = NULL;
-		h = ((uintptr_t)e.key >> 4) % METRICS_SENT_SLOTS;
-		for (j = h; m->sent[j].key != NULL;
-		    j = (j + 1) % METRICS_SENT_SLOTS)
-			;
-		m->sent[j] = e;
-	}
 }
 
 /* Send an answer with a plain-text body. */

@@ -143,8 +143,7 @@ int		kafka_lag_each(struct svc *, void (*)(void *, int32_t, int64_t),
 /* metrics.c */
 void		metrics_init(struct svc *);
 void		metrics_free(struct svc *);
-void		metrics_insert_sent(struct svc *, const void *);
-void		metrics_insert_done(struct svc *, const void *, unsigned);
+void		metrics_insert_done(struct svc *, uint64_t, unsigned);
 
 /* sig.c */
 void		sig_init(struct svc *);

@@ -146,7 +146,7 @@ START_TEST(test_insert_classify_table)
 {
 	const struct classify_case	*c = &classify[_i];
 	struct insert_response		 r = { c->transport, c->status, c->body,
-					     strlen(c->body) };
+					     strlen(c->body), 0 };
 	int				 code = 12345;
 
 	ck_assert_int_eq(insert_classify(&r, &code), c->want);

@@ -240,7 +240,7 @@ static void
 answer(struct sink_insert *ins, long status, const char *body, uint64_t now)
 {
 	struct insert_response	r = { INSERT_NET_OK, status, body,
-				    strlen(body) };
+				    strlen(body), 0 };
 
 	sink_insert_done(sk, ins, &r, now, WALL_MS);
 }
@@ -250,7 +250,7 @@ static void
 fail_transport(struct sink_insert *ins, enum insert_transport t,
     uint64_t now)
 {
-	struct insert_response	r = { t, 0, "", 0 };
+	struct insert_response	r = { t, 0, "", 0, 0 };
 
 	sink_insert_done(sk, ins, &r, now, WALL_MS);
 }
@@ -565,7 +565,7 @@ START_TEST(test_sink_retry_same_bytes)
 {
 	const struct retry_case	*c = &retries[_i];
 	struct insert_response	 r = { c->transport, c->status, c->body,
-				     strlen(c->body) };
+				     strlen(c->body), 0 };
 	struct sink_insert	*ins;
 	uint8_t			*copy;
 	size_t			 len;
@@ -1212,7 +1212,7 @@ START_TEST(test_sink_free_releases_everything)
 	struct mallinfo2	 mi;
 	struct sink_action	 a;
 	struct insert_response	 poison = { INSERT_NET_OK, 500, POISON_BODY,
-				     sizeof POISON_BODY - 1 };
+				     sizeof POISON_BODY - 1, 0 };
 	size_t			 before, after;
 	int			 i, inserts = 0;
 

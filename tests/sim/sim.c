@@ -2214,7 +2214,7 @@ static void
 sim_answer(struct sim *m, size_t i)
 {
 	struct sim_op		*op = m->ops[i];
-	struct insert_response	 r = { INSERT_NET_OK, 200, "", 0 };
+	struct insert_response	 r = { INSERT_NET_OK, 200, "", 0, 0 };
 	struct sim_sent		*s;
 	size_t			 n;
 	uint32_t		 k;
