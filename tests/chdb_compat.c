@@ -299,6 +299,8 @@ static void	 compat_count(struct compat *, const char *, size_t,
 		     const char *);
 static void	 compat_landed(struct compat *, const struct compat_tick *,
 		     size_t, const struct compat_reject *, size_t);
+static char	*compat_read_back(struct compat *, enum schema_table,
+		    const char *, size_t *);
 static void	 compat_probe(struct compat *, enum schema_table,
 		     const char *, int32_t, int64_t, bool);
 static void	 compat_diag(struct compat *, const struct compat_tick *,
@@ -1145,6 +1147,27 @@ compat_rd_str(struct compat_rd *rd, const uint8_t **s)
 	return ((size_t)len);
 }
 
+
+/*
+ * Every column ticksink sends of table t, read back in RowBinary in offset
+ * order.  Returns allocated (the caller frees) or NULL, counted as failed.
+ */
+static char *
+compat_read_back(struct compat *c, enum schema_table t, const char *table,
+    size_t *len)
+{
+	char	*ins, *cols, *sql, *ans;
+
+	ins = schema_insert_sql(SCHEMA_CURRENT, t, COMPAT_DB, table);
+	cols = compat_cols(ins);
+	xasprintf(&sql, "SELECT %s FROM %s.%s ORDER BY kafka_offset", cols,
+	    COMPAT_DB, table);
+	ans = compat_must(c, "read back", sql, strlen(sql), "RowBinary", len);
+	free(sql);
+	free(cols);
+	free(ins);
+	return (ans);
+}
 /*
  * Read a ticks table back in RowBinary, ordered by offset, and compare
  * every value of every row with the input; doubles by bit pattern.
@@ -1156,24 +1179,14 @@ compat_ticks_compare(struct compat *c, const char *table,
 	struct compat_rd	 rd;
 	const struct tick	*w;
 	const uint8_t		*sym;
-	char			*ins, *cols, *sql, *ans;
+	char			*ans;
 	size_t			 len, i, slen, bad = 0;
 	int64_t			 ts, ts_ms, recv, off;
 	uint64_t		 price, vol;
 	int32_t			 part;
 	const char		*col;
 
-	ins = schema_insert_sql(SCHEMA_CURRENT, SCHEMA_TICKS, COMPAT_DB,
-	    table);
-	cols = compat_cols(ins);
-	xasprintf(&sql, "SELECT %s FROM %s.%s ORDER BY kafka_offset", cols,
-	    COMPAT_DB, table);
-	ans = compat_must(c, "read back", sql, strlen(sql), "RowBinary",
-	    &len);
-	free(sql);
-	free(cols);
-	free(ins);
-	if (ans == NULL)
+	if ((ans = compat_read_back(c, SCHEMA_TICKS, table, &len)) == NULL)
 		return;
 	rd.p = (const uint8_t *)ans;
 	rd.end = rd.p + len;
@@ -1239,7 +1252,7 @@ compat_rejects_compare(struct compat *c, const char *table,
 	struct compat_rd		 rd;
 	const struct rowenc_reject	*w;
 	const uint8_t			*topic, *reason, *detail, *raw;
-	char				*ins, *cols, *sql, *ans;
+	char				*ans;
 	size_t				 len, i, tlen, rlen, dlen, wlen, keep;
 	size_t				 bad = 0;
 	int64_t				 at, off, kts;
@@ -1247,17 +1260,7 @@ compat_rejects_compare(struct compat *c, const char *table,
 	uint32_t			 rsize;
 	const char			*col;
 
-	ins = schema_insert_sql(SCHEMA_CURRENT, SCHEMA_REJECTS, COMPAT_DB,
-	    table);
-	cols = compat_cols(ins);
-	xasprintf(&sql, "SELECT %s FROM %s.%s ORDER BY kafka_offset", cols,
-	    COMPAT_DB, table);
-	ans = compat_must(c, "read back", sql, strlen(sql), "RowBinary",
-	    &len);
-	free(sql);
-	free(cols);
-	free(ins);
-	if (ans == NULL)
+	if ((ans = compat_read_back(c, SCHEMA_REJECTS, table, &len)) == NULL)
 		return;
 	rd.p = (const uint8_t *)ans;
 	rd.end = rd.p + len;
