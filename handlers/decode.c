@@ -150,6 +150,8 @@ static const char	*decode_echo(char *, const char *, size_t);
 static const char	*decode_jtype_name(enum decode_jtype);
 static int		 decode_integer(const char *, size_t, int64_t *,
 			     bool *);
+static double		 decode_double(const struct decoder *, const char *,
+			     size_t);
 static enum decode_reason decode_parse(struct decoder *, const void *,
 			     size_t);
 static enum decode_reason decode_check_fields(struct decoder *);
@@ -177,16 +179,18 @@ static const char *decode_reason_names[] = {
 static_assert(sizeof(decode_reason_names) / sizeof(decode_reason_names[0]) ==
     DECODE_NREASONS, "a decode_reason without a name");
 
+#define DECODE_FIELD(n, t)	{ n, sizeof(n) - 1, t }
 static const struct {
 	const char		*name;
+	size_t			 len;
 	enum decode_jtype	 type;
 } decode_fields[DECODE_F_COUNT] = {
-	[DECODE_F_SYMBOL] = { "symbol", DECODE_J_STRING },
-	[DECODE_F_PRICE] = { "price", DECODE_J_NUMBER },
-	[DECODE_F_VOLUME] = { "volume", DECODE_J_NUMBER },
-	[DECODE_F_TIMESTAMP] = { "timestamp", DECODE_J_STRING },
-	[DECODE_F_TIMESTAMP_MS] = { "timestamp_ms", DECODE_J_NUMBER },
-	[DECODE_F_RECEIVED_AT] = { "received_at", DECODE_J_STRING },
+	[DECODE_F_SYMBOL] = DECODE_FIELD("symbol", DECODE_J_STRING),
+	[DECODE_F_PRICE] = DECODE_FIELD("price", DECODE_J_NUMBER),
+	[DECODE_F_VOLUME] = DECODE_FIELD("volume", DECODE_J_NUMBER),
+	[DECODE_F_TIMESTAMP] = DECODE_FIELD("timestamp", DECODE_J_STRING),
+	[DECODE_F_TIMESTAMP_MS] = DECODE_FIELD("timestamp_ms", DECODE_J_NUMBER),
+	[DECODE_F_RECEIVED_AT] = DECODE_FIELD("received_at", DECODE_J_STRING),
 };
 
 /*
@@ -466,8 +470,17 @@ decode_is_utf8(const unsigned char *s, size_t len)
 {
 	size_t		i, n, k;
 	uint32_t	cp, min;
+	uint64_t	w;
 
 	for (i = 0; i < len; i += n) {
+		/* Eight ASCII bytes at a time while there are eight. */
+		if (len - i >= sizeof(w)) {
+			memcpy(&w, s + i, sizeof(w));
+			if ((w & UINT64_C(0x8080808080808080)) == 0) {
+				n = sizeof(w);
+				continue;
+			}
+		}
 		if (s[i] < 0x80) {
 			n = 1;
 			continue;
@@ -541,7 +554,7 @@ decode_map_key_cb(void *ctx, const unsigned char *key, size_t len)
 		return (1);
 	d->cur = -1;
 	for (i = 0; i < DECODE_F_COUNT; i++) {
-		if (strlen(decode_fields[i].name) == len &&
+		if (decode_fields[i].len == len &&
 		    memcmp(decode_fields[i].name, key, len) == 0) {
 			if (++d->f[i].count == 1)
 				d->cur = i;
@@ -653,6 +666,53 @@ decode_integer(const char *s, size_t len, int64_t *v, bool *overflow)
 	}
 	*v = acc;
 	return (0);
+}
+
+/*
+ * The double nearest a JSON number's text (yajl checked its grammar), as
+ * strtod gives it.  Short decimals such as prices take Clinger's fast path:
+ * a mantissa of at most 2^53 and a power of ten of at most 10^22 are both
+ * exact doubles, so one IEEE multiplication or division rounds the true
+ * value correctly, like strtod.  Anything longer goes to strtod_l.
+ */
+static double
+decode_double(const struct decoder *d, const char *s, size_t len)
+{
+	static const double	 pow10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+		1e22
+	};
+	const char		*p = s, *end = s + len;
+	uint64_t		 m = 0;
+	int			 digits = 0, scale = 0;
+	bool			 neg;
+	double			 v;
+
+	neg = p < end && *p == '-';
+	p += neg;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		m = m * 10 + (uint64_t)(*p - '0');
+		digits += m != 0;
+		if (digits > 19)
+			goto slow;
+	}
+	if (p < end && *p == '.') {
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+			m = m * 10 + (uint64_t)(*p - '0');
+			digits += m != 0;
+			if (digits > 19)
+				goto slow;
+			scale++;
+		}
+	}
+	if (p != end || m > (UINT64_C(1) << 53) ||
+	    scale >= (int)(sizeof(pow10) / sizeof(pow10[0])))
+		goto slow;
+	v = (double)m / pow10[scale];
+	return (neg ? -v : v);
+slow:
+	return (strtod_l(s, NULL, d->c_locale));
 }
 
 /*
@@ -786,7 +846,7 @@ decode_check_values(struct decoder *d, int64_t now_ms, struct tick *t)
 	memcpy(t->symbol, sym->text, sym->len + 1);
 	t->symbol_len = sym->len;
 
-	t->price = strtod_l(price->text, NULL, d->c_locale);
+	t->price = decode_double(d, price->text, price->len);
 	if (!isfinite(t->price))
 		return (decode_reject(d, DECODE_BAD_PRICE,
 		    "price %s is not finite",
@@ -796,7 +856,7 @@ decode_check_values(struct decoder *d, int64_t now_ms, struct tick *t)
 		    "price %s is not > 0",
 		    decode_echo(e, price->text, price->len)));
 
-	t->volume = strtod_l(vol->text, NULL, d->c_locale);
+	t->volume = decode_double(d, vol->text, vol->len);
 	if (!isfinite(t->volume))
 		return (decode_reject(d, DECODE_BAD_VOLUME,
 		    "volume %s is not finite",
@@ -823,7 +883,6 @@ decode_check_values(struct decoder *d, int64_t now_ms, struct tick *t)
 
 	if (__builtin_add_overflow(now_ms, skew, &hi))
 		hi = INT64_MAX;
-	isotime_format_ms(now_ms, nowbuf);
 	if (overflow)
 		return (decode_reject(d, DECODE_TIME_RANGE,
 		    "timestamp_ms %s does not fit in 64 bits",
@@ -834,6 +893,7 @@ decode_check_values(struct decoder *d, int64_t now_ms, struct tick *t)
 		    decode_echo(e, tsms->text, tsms->len)));
 	if (t->ts_ms > hi) {
 		isotime_format_ms(t->ts_ms, when);
+		isotime_format_ms(now_ms, nowbuf);
 		return (decode_reject(d, DECODE_TIME_RANGE,
 		    "timestamp_ms %s (%s) is more than %" PRId64 " ms after "
 		    "now (%s)", decode_echo(e, tsms->text, tsms->len), when,
@@ -843,11 +903,13 @@ decode_check_values(struct decoder *d, int64_t now_ms, struct tick *t)
 		return (decode_reject(d, DECODE_TIME_RANGE,
 		    "received_at '%s' is before 2009-01-01",
 		    decode_echo(e, recv->text, recv->len)));
-	if (t->recv_ms > hi)
+	if (t->recv_ms > hi) {
+		isotime_format_ms(now_ms, nowbuf);
 		return (decode_reject(d, DECODE_TIME_RANGE,
 		    "received_at '%s' is more than %" PRId64 " ms after now "
 		    "(%s)", decode_echo(e, recv->text, recv->len), skew,
 		    nowbuf));
+	}
 
 	if (ts_str_ms != t->ts_ms)
 		return (decode_reject(d, DECODE_TIME_MISMATCH,

@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "log.h"
 #include "offsets.h"
 #include "rowenc.h"
@@ -97,6 +98,25 @@ static void			 sink_server_reject(struct sink *,
 static uint64_t			 sink_random(struct sink *);
 
 /* Create a sink. */
+/* The sink's settings from the service's configuration. */
+void
+sink_conf_init(struct sink_conf *sc, const struct conf *c,
+    enum schema_dialect dialect, uint64_t seed)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->topic = c->kafka_topic;
+	sc->dialect = dialect;
+	sc->limits.max_rows = c->batch_max_rows;
+	sc->limits.max_bytes = c->batch_max_bytes;
+	sc->limits.max_delay_us = (uint64_t)c->batch_max_delay_ms * 1000;
+	sc->max_inflight = c->batch_max_inflight;
+	sc->max_buffer_bytes = c->batch_max_buffer_bytes;
+	sc->decode.max_message_bytes = c->max_message_bytes;
+	sc->decode.max_skew_ms = c->max_future_skew_ms;
+	sc->reject_raw_max = c->reject_raw_max_bytes;
+	sc->seed = seed;
+}
+
 struct sink *
 sink_new(const struct sink_conf *conf)
 {

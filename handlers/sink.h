@@ -173,6 +173,9 @@ struct sink {
 	struct sink_stats	 stats;
 };
 
+struct conf;
+void		 sink_conf_init(struct sink_conf *, const struct conf *,
+		     enum schema_dialect, uint64_t);
 /* Returns allocated; free with sink_free. conf strings are borrowed. */
 struct sink	*sink_new(const struct sink_conf *);
 void		 sink_free(struct sink *);

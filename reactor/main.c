@@ -160,21 +160,10 @@ fail:
 void
 loop_pipeline_start(struct svc *svc, enum schema_dialect dialect)
 {
-	struct conf		*c = svc->conf;
 	struct sink_conf	 sc;
 
-	memset(&sc, 0, sizeof sc);
-	sc.topic = c->kafka_topic;
-	sc.dialect = dialect;
-	sc.limits.max_rows = c->batch_max_rows;
-	sc.limits.max_bytes = c->batch_max_bytes;
-	sc.limits.max_delay_us = (uint64_t)c->batch_max_delay_ms * 1000;
-	sc.max_inflight = c->batch_max_inflight;
-	sc.max_buffer_bytes = c->batch_max_buffer_bytes;
-	sc.decode.max_message_bytes = c->max_message_bytes;
-	sc.decode.max_skew_ms = c->max_future_skew_ms;
-	sc.reject_raw_max = c->reject_raw_max_bytes;
-	sc.seed = loop_now_us() ^ (uint64_t)getpid() << 32;
+	sink_conf_init(&sc, svc->conf, dialect,
+	    loop_now_us() ^ (uint64_t)getpid() << 32);
 	svc->sink = sink_new(&sc);
 	kafka_start(svc);
 	timer_diag_start(svc);

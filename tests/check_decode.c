@@ -527,6 +527,74 @@ START_TEST(test_decode_valid)
 }
 END_TEST
 
+/*
+ * Prices and volumes of every shape the fast path takes or refuses (1 to 22
+ * digits, 0 to 21 after the point, leading and trailing zeros, signs of
+ * zero, exponents) decode to exactly the double strtod gives: the same bits.
+ */
+START_TEST(test_decode_number_exact)
+{
+	static const char	*fixed[] = {
+		"0", "-0", "0.0", "-0.0", "1", "0.1", "0.3", "149.96",
+		"0.00073023", "9007199254740992", "9007199254740993",
+		"9007199254740993.0", "0.9007199254740993",
+		"1234567890123456789", "12345678901234567890", "1e22",
+		"1.5e-7", "2.2250738585072014e-308", "4.9e-324",
+		"1.7976931348623157e308", "0.1000000000000000055511151231257827",
+		"123456.7890123456789", "0.0000000000000000000001",
+		"0.00000000000000000000001", "10000000000000000000000",
+		"4512.31", "0.0153", "99999999999999999999",
+	};
+	char			 num[64], json[256];
+	struct tick		 t;
+	char			 detail[256];
+	uint64_t		 x = 0x9e3779b97f4a7c15u;
+	double			 want;
+	size_t			 i, n, k;
+	int			 len;
+
+	for (i = 0; i < 200000 + (size_t)NELEM(fixed); i++) {
+		if (i < (size_t)NELEM(fixed))
+			snprintf(num, sizeof(num), "%s", fixed[i]);
+		else {
+			/* splitmix64: digits before and after the point. */
+			x += 0x9e3779b97f4a7c15u;
+			uint64_t z = x;
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+			z ^= z >> 31;
+			n = 1 + z % 12;
+			k = (z >> 8) % 22;
+			len = 0;
+			for (size_t j = 0; j < n; j++)
+				num[len++] = (char)('0' + (j == 0 && n > 1 ?
+				    1 + (z >> (12 + j)) % 9 : (z >> (16 + j *
+				    3)) % 10));
+			if (k > 0) {
+				num[len++] = '.';
+				for (size_t j = 0; j < k; j++)
+					num[len++] = (char)('0' +
+					    ((z >> (j * 2 + 20)) ^ j * 7) % 10);
+			}
+			num[len] = '\0';
+		}
+		want = strtod(num, NULL);
+		if (!(want > 0))
+			continue;	/* a price must be > 0 */
+		snprintf(json, sizeof(json), WITH_PRICE("%s"), num);
+		ck_assert_int_eq(decode(json, strlen(json), &t, detail,
+		    sizeof(detail)), DECODE_OK);
+		ck_assert_msg(memcmp(&t.price, &want, sizeof(want)) == 0,
+		    "price %s: got %.17g, strtod %.17g", num, t.price, want);
+		snprintf(json, sizeof(json), WITH_VOL("%s"), num);
+		ck_assert_int_eq(decode(json, strlen(json), &t, detail,
+		    sizeof(detail)), DECODE_OK);
+		ck_assert_msg(memcmp(&t.volume, &want, sizeof(want)) == 0,
+		    "volume %s: got %.17g, strtod %.17g", num, t.volume, want);
+	}
+}
+END_TEST
+
 /* Each rejected message gives its reason and detail, and leaves *out. */
 START_TEST(test_decode_reject)
 {
@@ -830,6 +898,7 @@ decode_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_decode_valid, 0, NELEM(valid_cases));
 	tcase_add_test(tc, test_decode_design_example);
+	tcase_add_test(tc, test_decode_number_exact);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reject");
