@@ -1174,6 +1174,18 @@ sink_is_idle(const struct sink *s)
 }
 
 /* Bytes held: open, queued and in-flight bodies, rows, held messages. */
+/*
+ * Every insert slot is busy and a closed batch waits for one: reading more
+ * messages now only grows memory.  The reactor then leaves them in Kafka's
+ * bounded prefetch queue until an answer frees a slot.
+ */
+bool
+sink_saturated(const struct sink *s)
+{
+	return (s->ninflight >= s->conf.max_inflight &&
+	    !TAILQ_EMPTY(&s->queue));
+}
+
 size_t
 sink_buffered_bytes(const struct sink *s)
 {

@@ -288,6 +288,12 @@ ch_insert_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 		    svc->boot.tables[ins->table], ins->nrows, ins->attempt,
 		    r->transport == INSERT_NET_OK ? "http" : "transport",
 		    r->status, ch_first_line(r), r->body);
+	else
+		log_debug("%s: insert %llu into %s: %u rows, %zu bytes, %llu ms, "
+		    "%zu bytes buffered", __func__, (unsigned long long)ins->id,
+		    svc->boot.tables[ins->table], ins->nrows, ins->body.len,
+		    (unsigned long long)(r->elapsed_us / 1000),
+		    sink_buffered_bytes(svc->sink));
 	sink_insert_done(svc->sink, ins, r, loop_now_us(), loop_wall_ms());
 	loop_apply(svc);
 }

@@ -44,6 +44,9 @@ static void	kafka_wakeup_cb(evutil_socket_t, short, void *);
 static void	kafka_message(struct svc *, rd_kafka_message_t *);
 static void	kafka_tell_sink(struct svc *,
 		    const rd_kafka_topic_partition_list_t *, bool);
+static int64_t	kafka_get_int(rd_kafka_conf_t *, const char *);
+static void	kafka_seek_cb(void *, int32_t, int64_t, int64_t);
+static void	kafka_wake_fetcher(struct svc *);
 
 /* Set one librdkafka property or stop with its own explanation. */
 static void
@@ -55,6 +58,18 @@ kafka_set(rd_kafka_conf_t *kc, const char *key, const char *value)
 	    RD_KAFKA_CONF_OK)
 		fatalx("config: [kafka] %s = '%s': %s", key,
 		    conf_is_secret_key(key) ? "********" : value, errstr);
+}
+
+/* Read back an integer property of kc (set by us, the user or defaulted). */
+static int64_t
+kafka_get_int(rd_kafka_conf_t *kc, const char *key)
+{
+	char	value[64];
+	size_t	size = sizeof value;
+
+	if (rd_kafka_conf_get(kc, key, value, &size) != RD_KAFKA_CONF_OK)
+		fatalx("kafka: no property %s", key);
+	return (strtoll(value, NULL, 10));
 }
 
 /* Create the consumer, wire its queue to the loop, subscribe. */
@@ -75,9 +90,20 @@ kafka_start(struct svc *svc)
 	kafka_set(kc, "enable.auto.commit", "true");
 	kafka_set(kc, "auto.offset.reset", "earliest");
 	kafka_set(kc, "partition.assignment.strategy", "cooperative-sticky");
-	kafka_set(kc, "queued.max.messages.kbytes", "8192");
+	/*
+	 * Memory: librdkafka holds at most this much prefetched (the
+	 * fetcher stops there, see kafka_wake_fetcher), and one fetch
+	 * response, which the messages of it keep alive, at most
+	 * fetch.max.bytes; both beat the defaults of 64 and 50 MiB by far
+	 * at catch-up speed (bench/RESULTS.md).  Users may override them.
+	 */
+	kafka_set(kc, "queued.max.messages.kbytes", "1024");
+	kafka_set(kc, "fetch.max.bytes", "1048576");
 	for (i = 0; i < c->kafka_nprops; i++)
 		kafka_set(kc, c->kafka_props[i].key, c->kafka_props[i].value);
+	svc->kafka_queue_max_bytes =
+	    kafka_get_int(kc, "queued.max.messages.kbytes") * 1024;
+	svc->kafka_queue_min_msgs = kafka_get_int(kc, "queued.min.messages");
 	rd_kafka_conf_set_opaque(kc, svc);
 	rd_kafka_conf_set_rebalance_cb(kc, kafka_rebalance_cb);
 	rd_kafka_conf_set_error_cb(kc, kafka_error_cb);
@@ -235,10 +261,13 @@ kafka_message(struct svc *svc, rd_kafka_message_t *m)
 /*
  * Poll the consumer queue until it is empty or the budget is spent; in the
  * latter case come back on the next loop pass, since librdkafka will not
- * ring again for messages already queued.
+ * ring again for messages already queued.  With backpressure, stop while
+ * the sink is saturated: the messages wait in librdkafka's bounded queue
+ * (its fetcher stops at queued.max.messages.kbytes) rather than in our
+ * batches, and loop_apply comes back here once an answer frees a slot.
  */
 void
-kafka_serve(struct svc *svc)
+kafka_serve(struct svc *svc, bool backpressure)
 {
 	rd_kafka_message_t	*m;
 	int			 n;
@@ -246,15 +275,102 @@ kafka_serve(struct svc *svc)
 	if (svc->rk == NULL)
 		return;
 	svc->last_poll_us = loop_now_us();
+	svc->kafka_waiting = false;
 	for (n = 0; n < KAFKA_POLL_BUDGET; n++) {
+		if (backpressure && sink_saturated(svc->sink)) {
+			svc->kafka_waiting = true;	/* see loop_apply */
+			loop_apply(svc);
+			return;
+		}
 		if ((m = rd_kafka_consumer_poll(svc->rk, 0)) == NULL)
 			break;
+		svc->kafka_burst_bytes += (int64_t)m->len;
+		svc->kafka_burst_msgs++;
 		kafka_message(svc, m);
 		rd_kafka_message_destroy(m);
 	}
 	if (n == KAFKA_POLL_BUDGET)
 		event_active(svc->ev_kafka, EV_READ, 0);
 	loop_apply(svc);
+	if (n == KAFKA_POLL_BUDGET)
+		return;
+	/*
+	 * The queue ran empty.  A run of messages since it was last empty of
+	 * half the fetcher's queue limit or more means the queue came near
+	 * the limit, where the fetcher may have stopped (kafka_wake_fetcher).
+	 * One fetch response is smaller (KAFKA_FETCH_MAX_BYTES), so a fetcher
+	 * slower than the loop does not trigger it.
+	 */
+	if (svc->kafka_burst_bytes * 2 >= svc->kafka_queue_max_bytes ||
+	    svc->kafka_burst_msgs * 2 >= svc->kafka_queue_min_msgs)
+		kafka_wake_fetcher(svc);
+	svc->kafka_burst_bytes = svc->kafka_burst_msgs = 0;
+}
+
+/* What kafka_seek_cb finds: the partition to seek, and the lag in all. */
+struct kafka_seek {
+	int32_t	partition;	/* -1: none */
+	int64_t	position;
+	int64_t	least_lag;
+	int64_t	lag;
+};
+
+/* kafka_lag_each: keep the partition with the least lag. */
+static void
+kafka_seek_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
+{
+	struct kafka_seek	*ks = arg;
+
+	ks->lag += lag;
+	if (ks->partition < 0 || lag < ks->least_lag) {
+		ks->partition = partition;
+		ks->position = position;
+		ks->least_lag = lag;
+	}
+}
+
+/*
+ * The consumer queue ran empty after a run of messages about as large as the
+ * fetcher's queue limit (queued.max.messages.kbytes, queued.min.messages).
+ * At that limit librdkafka 2.0's broker thread stops fetching, and looks
+ * again only when something wakes it: a response, an operation, or its
+ * one-second timeout (later versions have fetch.queue.backoff.ms for this).
+ * Draining a backlog through a small queue would then idle up to a second
+ * per queueful.  So, while Kafka has more for us, seek one partition to its
+ * own position: that is where it continues anyway (every message polled
+ * went to the sink and none was polled since, so the position is exact, and
+ * the seek's version barrier drops any older prefetched message of it), and
+ * a seek is an operation for the broker thread, which wakes and decides
+ * again for every partition it leads.  The partition with the least lag is
+ * taken, so that a fetch in flight after all loses the least.
+ */
+static void
+kafka_wake_fetcher(struct svc *svc)
+{
+	struct kafka_seek		 ks = { -1, 0, 0, 0 };
+	rd_kafka_topic_partition_list_t	*l;
+	rd_kafka_error_t		*error;
+
+	if (svc->kafka_paused || svc->drain >= DRAIN_CLOSING_CONSUMER)
+		return;
+	kafka_lag_each(svc, kafka_seek_cb, &ks);
+	if (ks.partition < 0 || ks.lag == 0)
+		return;
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, svc->conf->kafka_topic,
+	    ks.partition)->offset = ks.position;
+	if ((error = rd_kafka_seek_partitions(svc->rk, l, 0)) != NULL) {
+		log_warnx("kafka: seek to wake the fetcher: %s",
+		    rd_kafka_error_string(error));
+		rd_kafka_error_destroy(error);
+	} else {
+		svc->kafka_fetch_wakeups++;
+		log_debug("%s: %s/%d@%lld after %lld messages, lag %lld",
+		    __func__, svc->conf->kafka_topic, ks.partition,
+		    (long long)ks.position, (long long)svc->kafka_burst_msgs,
+		    (long long)ks.lag);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
 }
 
 /* The queue's pipe is readable: empty it, then serve the queue. */
@@ -266,7 +382,7 @@ kafka_wakeup_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)kind;
 	while (read(fd, junk, sizeof junk) > 0)
 		continue;
-	kafka_serve(arg);
+	kafka_serve(arg, true);
 }
 
 /* Store offset (the next one to read) for partition p. */
@@ -348,7 +464,7 @@ kafka_close(struct svc *svc)
 		log_warnx("kafka: close: %s", rd_kafka_error_string(error));
 		rd_kafka_error_destroy(error);
 	}
-	kafka_serve(svc);
+	kafka_serve(svc, false);
 }
 
 /* Has the consumer finished closing (or never started)? */
@@ -377,48 +493,14 @@ kafka_free(struct svc *svc)
 }
 
 /*
- * Messages on the broker not consumed yet, summed over the assignment: the
- * cached high watermark (rd_kafka_get_watermark_offsets, updated by every
- * fetch, no request) minus the position.  Partitions with either unknown
- * (nothing fetched or consumed yet) count as nothing; -1 when none is
- * known.  Never blocks.
- */
-int64_t
-kafka_lag(struct svc *svc)
-{
-	rd_kafka_topic_partition_list_t	*l;
-	rd_kafka_topic_partition_t	*tp;
-	int64_t				 lo, hi, lag = -1;
-	int				 i;
-
-	if (svc->rk == NULL || svc->kafka_closing ||
-	    rd_kafka_assignment(svc->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
-		return (-1);
-	if (rd_kafka_position(svc->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		for (i = 0; i < l->cnt; i++) {
-			tp = &l->elems[i];
-			if (tp->err != RD_KAFKA_RESP_ERR_NO_ERROR ||
-			    tp->offset < 0 ||
-			    rd_kafka_get_watermark_offsets(svc->rk, tp->topic,
-			    tp->partition, &lo, &hi) !=
-			    RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
-				continue;
-			lag = (lag < 0 ? 0 : lag) +
-			    (hi > tp->offset ? hi - tp->offset : 0);
-		}
-	}
-	rd_kafka_topic_partition_list_destroy(l);
-	return (lag);
-}
-
-/*
- * Per assigned partition, what kafka_lag sums: cb(arg, partition, lag) for
- * each partition whose position and high watermark are known.  cb may be
- * NULL.  Returns the number of assigned partitions, -1 when unknown.
+ * For each assigned partition whose position and high watermark are known:
+ * cb(arg, partition, position, lag).  librdkafka caches the watermarks from
+ * its fetch responses, so this asks the broker nothing.  cb may be NULL.
+ * Returns the number of assigned partitions, -1 when unknown.
  */
 int
-kafka_lag_each(struct svc *svc, void (*cb)(void *, int32_t, int64_t),
-    void *arg)
+kafka_lag_each(struct svc *svc,
+    void (*cb)(void *, int32_t, int64_t, int64_t), void *arg)
 {
 	rd_kafka_topic_partition_list_t	*l;
 	rd_kafka_topic_partition_t	*tp;
@@ -439,10 +521,35 @@ kafka_lag_each(struct svc *svc, void (*cb)(void *, int32_t, int64_t),
 			    tp->partition, &lo, &hi) !=
 			    RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
 				continue;
-			cb(arg, tp->partition, hi > tp->offset ?
-			    hi - tp->offset : 0);
+			cb(arg, tp->partition, tp->offset,
+			    hi > tp->offset ? hi - tp->offset : 0);
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(l);
 	return (n);
+}
+
+/* kafka_lag_each: add one partition's lag to the sum. */
+static void
+kafka_lag_sum_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
+{
+	int64_t	*sum = arg;
+
+	(void)partition;
+	(void)position;
+	*sum = (*sum < 0 ? 0 : *sum) + lag;
+}
+
+/*
+ * Messages in Kafka beyond the consumer's position, summed over the assigned
+ * partitions whose position and high watermark are known; -1 when none is
+ * (nothing fetched or consumed yet).
+ */
+int64_t
+kafka_lag(struct svc *svc)
+{
+	int64_t	sum = -1;
+
+	kafka_lag_each(svc, kafka_lag_sum_cb, &sum);
+	return (sum);
 }

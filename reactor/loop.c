@@ -71,6 +71,10 @@ loop_apply(struct svc *svc)
 		}
 	}
 	timer_flush_arm(svc, sink_next_deadline(svc->sink));
+	if (svc->kafka_waiting && !sink_saturated(svc->sink)) {
+		svc->kafka_waiting = false;
+		event_active(svc->ev_kafka, EV_READ, 0);
+	}
 	if (svc->drain_requested)
 		timer_watchdog_progress(svc);
 	if (svc->drain_requested && !svc->in_drain_step)

@@ -48,7 +48,7 @@ static void	metrics_request_cb(struct evhttp_request *, void *);
 static void	metrics_render(struct svc *, struct evbuffer *);
 static void	metrics_hist(struct evbuffer *, const char *, const char *,
 		    const struct diag_hist *);
-static void	metrics_lag_cb(void *, int32_t, int64_t);
+static void	metrics_lag_cb(void *, int32_t, int64_t, int64_t);
 static void	metrics_reply(struct evhttp_request *, int, const char *,
 		    struct evbuffer *);
 
@@ -166,10 +166,11 @@ metrics_request_cb(struct evhttp_request *req, void *arg)
 
 /* kafka_lag_each: one partition's lag. */
 static void
-metrics_lag_cb(void *arg, int32_t partition, int64_t lag)
+metrics_lag_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
 {
 	struct metrics_lag	*ml = arg;
 
+	(void)position;
 	evbuffer_add_printf(ml->b, "ticksink_consumer_lag_messages{topic=\"%s\","
 	    "partition=\"%d\"} %lld\n", ml->topic, (int)partition,
 	    (long long)lag);
@@ -214,6 +215,9 @@ metrics_render(struct svc *svc, struct evbuffer *b)
 	METRIC(b, "ticksink_messages_consumed_total", "counter",
 	    "Kafka messages consumed.", "%llu",
 	    (unsigned long long)st->messages);
+	METRIC(b, "ticksink_kafka_fetch_wakeups_total", "counter",
+	    "Times the Kafka fetcher was woken after a full queue drained.",
+	    "%llu", (unsigned long long)svc->kafka_fetch_wakeups);
 	METRIC(b, "ticksink_rows_landed_total", "counter",
 	    "Ticks acknowledged by ClickHouse in the ticks table.", "%llu",
 	    (unsigned long long)st->rows_landed);

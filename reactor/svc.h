@@ -58,6 +58,13 @@ struct svc {
 	bool			 kafka_paused;
 	bool			 kafka_closing;
 	uint64_t		 last_poll_us;
+	bool			 kafka_waiting;	/* for a free insert slot */
+	/* The fetcher's queue limits; messages since the queue was empty. */
+	int64_t			 kafka_queue_max_bytes;
+	int64_t			 kafka_queue_min_msgs;
+	int64_t			 kafka_burst_bytes;
+	int64_t			 kafka_burst_msgs;
+	uint64_t		 kafka_fetch_wakeups;
 
 	/* Timers. */
 	struct event		*ev_flush;
@@ -129,7 +136,7 @@ void		ch_landed_query(struct svc *, int32_t, int64_t);
 
 /* kafka.c */
 void		kafka_start(struct svc *);
-void		kafka_serve(struct svc *);
+void		kafka_serve(struct svc *, bool);
 void		kafka_store(struct svc *, int32_t, int64_t);
 void		kafka_pause(struct svc *, bool);
 void		kafka_pause_one(struct svc *, int32_t, bool);
@@ -137,7 +144,8 @@ void		kafka_close(struct svc *);
 bool		kafka_is_closed(struct svc *);
 void		kafka_free(struct svc *);
 int64_t		kafka_lag(struct svc *);
-int		kafka_lag_each(struct svc *, void (*)(void *, int32_t, int64_t),
+int		kafka_lag_each(struct svc *,
+		    void (*)(void *, int32_t, int64_t, int64_t),
 		    void *);
 
 /* metrics.c */

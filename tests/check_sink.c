@@ -492,6 +492,33 @@ START_TEST(test_sink_max_inflight_two)
 }
 END_TEST
 
+/*
+ * Saturated: every slot busy and a closed batch waiting.  Not while a slot
+ * is free or only the open batch fills; no longer once an answer frees one.
+ */
+START_TEST(test_sink_saturated)
+{
+	struct sink_insert	*a;
+
+	start(1);
+	ck_assert(!sink_saturated(sk));
+	feed_valid(0, 0, 3, T0);
+	a = expect_only_insert();
+	ck_assert(!sink_saturated(sk));
+	feed_valid(0, 3, 2, T0);
+	collect();
+	ck_assert(!sink_saturated(sk));		/* open, not closed */
+	feed_valid(0, 5, 1, T0);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_INSERT), 0);
+	ck_assert(sink_saturated(sk));
+	answer(a, 200, "", T0 + 10);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_INSERT), 1);
+	ck_assert(!sink_saturated(sk));
+}
+END_TEST
+
 /* The offset is stored as last + 1, and only after a 200. */
 START_TEST(test_sink_store_after_landing)
 {
@@ -1712,6 +1739,7 @@ sink_suite(void)
 	tcase_add_loop_test(tc, test_sink_row_content, 0, 2);
 	tcase_add_test(tc, test_sink_max_inflight);
 	tcase_add_test(tc, test_sink_max_inflight_two);
+	tcase_add_test(tc, test_sink_saturated);
 	tcase_add_test(tc, test_sink_store_after_landing);
 	tcase_add_test(tc, test_sink_out_of_order_completion);
 	tcase_add_test(tc, test_sink_quiet_flush);

@@ -5,7 +5,9 @@
  * one-second timer polls anyway, so the gap between consumer polls stays far
  * below max.poll.interval.ms when the topic is quiet, and a missed wake-up
  * costs at most a second.  It also serves the queue while the consumer
- * closes.
+ * closes.  It polls even while the sink is saturated (kafka_serve), so a
+ * long ClickHouse outage fills the sink up to its bound, where it pauses
+ * the partitions and librdkafka keeps seeing polls.
  */
 
 #include <event2/event.h>
@@ -34,7 +36,7 @@ timer_kpoll_cb(evutil_socket_t fd, short kind, void *arg)
 {
 	(void)fd;
 	(void)kind;
-	kafka_serve(arg);
+	kafka_serve(arg, false);
 }
 
 /* Free the timers. */
