@@ -313,6 +313,7 @@ struct kafka_seek {
 	int64_t	position;
 	int64_t	least_lag;
 	int64_t	lag;
+	int	known;		/* partitions with a position and watermark */
 };
 
 /* kafka_lag_each: keep the partition with the least lag. */
@@ -322,6 +323,7 @@ kafka_seek_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
 	struct kafka_seek	*ks = arg;
 
 	ks->lag += lag;
+	ks->known++;
 	if (ks->partition < 0 || lag < ks->least_lag) {
 		ks->partition = partition;
 		ks->position = position;
@@ -336,7 +338,8 @@ kafka_seek_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
  * again only when something wakes it: a response, an operation, or its
  * one-second timeout (later versions have fetch.queue.backoff.ms for this).
  * Draining a backlog through a small queue would then idle up to a second
- * per queueful.  So, while Kafka has more for us, seek one partition to its
+ * per queueful.  So, while Kafka has more for us (or a partition has not
+ * been read at all, so its lag is unknown), seek one partition to its
  * own position: that is where it continues anyway (every message polled
  * went to the sink and none was polled since, so the position is exact, and
  * the seek's version barrier drops any older prefetched message of it), and
@@ -347,14 +350,16 @@ kafka_seek_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
 static void
 kafka_wake_fetcher(struct svc *svc)
 {
-	struct kafka_seek		 ks = { -1, 0, 0, 0 };
+	struct kafka_seek		 ks = { -1, 0, 0, 0, 0 };
+	int				 assigned;
 	rd_kafka_topic_partition_list_t	*l;
 	rd_kafka_error_t		*error;
 
 	if (svc->kafka_paused || svc->drain >= DRAIN_CLOSING_CONSUMER)
 		return;
-	kafka_lag_each(svc, kafka_seek_cb, &ks);
-	if (ks.partition < 0 || ks.lag == 0)
+	/* Nothing more to read, unless a partition was never fetched yet. */
+	assigned = kafka_lag_each(svc, kafka_seek_cb, &ks);
+	if (ks.partition < 0 || (ks.lag == 0 && ks.known == assigned))
 		return;
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, svc->conf->kafka_topic,
