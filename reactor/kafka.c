@@ -298,8 +298,9 @@ kafka_serve(struct svc *svc, bool backpressure)
 	 * The queue ran empty.  A run of messages since it was last empty of
 	 * half the fetcher's queue limit or more means the queue came near
 	 * the limit, where the fetcher may have stopped (kafka_wake_fetcher).
-	 * One fetch response is smaller (KAFKA_FETCH_MAX_BYTES), so a fetcher
-	 * slower than the loop does not trigger it.
+	 * A fetcher slower than the loop can pass it too (one response may
+	 * be as large); the seek then costs at most the in-flight response's
+	 * part for the least-behind partition.
 	 */
 	if (svc->kafka_burst_bytes * 2 >= svc->kafka_queue_max_bytes ||
 	    svc->kafka_burst_msgs * 2 >= svc->kafka_queue_min_msgs)
