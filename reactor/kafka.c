@@ -41,7 +41,8 @@ static void	kafka_pause_list(struct svc *,
 		    rd_kafka_topic_partition_list_t *, bool);
 static void	kafka_fatal_cb(evutil_socket_t, short, void *);
 static void	kafka_wakeup_cb(evutil_socket_t, short, void *);
-static void	kafka_message(struct svc *, rd_kafka_message_t *);
+static void	kafka_message(struct svc *, rd_kafka_message_t *, uint64_t,
+		    int64_t);
 static void	kafka_tell_sink(struct svc *,
 		    const rd_kafka_topic_partition_list_t *, bool);
 static int64_t	kafka_get_int(rd_kafka_conf_t *, const char *);
@@ -236,9 +237,10 @@ kafka_fatal_cb(evutil_socket_t fd, short kind, void *arg)
 	loop_drain_begin(arg);
 }
 
-/* One message or consumer event from the queue. */
+/* One message or consumer event from the queue, at the poll's clocks. */
 static void
-kafka_message(struct svc *svc, rd_kafka_message_t *m)
+kafka_message(struct svc *svc, rd_kafka_message_t *m, uint64_t now_us,
+    int64_t wall_ms)
 {
 	struct sink_msg		sm;
 	rd_kafka_timestamp_type_t tstype;
@@ -255,7 +257,7 @@ kafka_message(struct svc *svc, rd_kafka_message_t *m)
 	sm.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
 	sm.payload = m->payload;
 	sm.len = m->len;
-	sink_message(svc->sink, &sm, loop_now_us(), loop_wall_ms());
+	sink_message(svc->sink, &sm, now_us, wall_ms);
 }
 
 /*
@@ -270,11 +272,14 @@ void
 kafka_serve(struct svc *svc, bool backpressure)
 {
 	rd_kafka_message_t	*m;
+	int64_t			 wall_ms;
 	int			 n;
 
 	if (svc->rk == NULL)
 		return;
+	/* One reading of the clocks for the whole poll (at most a few ms). */
 	svc->last_poll_us = loop_now_us();
+	wall_ms = loop_wall_ms();
 	svc->kafka_waiting = false;
 	for (n = 0; n < KAFKA_POLL_BUDGET; n++) {
 		if (backpressure && sink_saturated(svc->sink)) {
@@ -286,7 +291,7 @@ kafka_serve(struct svc *svc, bool backpressure)
 			break;
 		svc->kafka_burst_bytes += (int64_t)m->len;
 		svc->kafka_burst_msgs++;
-		kafka_message(svc, m);
+		kafka_message(svc, m, svc->last_poll_us, wall_ms);
 		rd_kafka_message_destroy(m);
 	}
 	if (n == KAFKA_POLL_BUDGET)
