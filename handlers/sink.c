@@ -17,7 +17,10 @@
  *
  * Memory: every body is counted in bytes.  At max_buffer_bytes the sink asks
  * for the partitions to be paused and, below half of it, resumed, so a
- * ClickHouse outage of any length holds memory at the bound.
+ * ClickHouse outage of any length holds memory at the bound.  Before that,
+ * sink_saturated tells the reactor to stop reading while every insert slot
+ * is busy and a closed batch waits, so at catch-up speed the messages wait
+ * in Kafka's bounded prefetch queue rather than here.
  *
  * Exactly once, as far as ClickHouse allows.  Every row carries its Kafka
  * partition and offset, and three rules keep a row from landing twice:
@@ -97,7 +100,6 @@ static void			 sink_server_reject(struct sink *,
 				    const struct insert_response *, int64_t);
 static uint64_t			 sink_random(struct sink *);
 
-/* Create a sink. */
 /* The sink's settings from the service's configuration. */
 void
 sink_conf_init(struct sink_conf *sc, const struct conf *c,
@@ -117,6 +119,7 @@ sink_conf_init(struct sink_conf *sc, const struct conf *c,
 	sc->seed = seed;
 }
 
+/* Create a sink. */
 struct sink *
 sink_new(const struct sink_conf *conf)
 {
@@ -1173,7 +1176,6 @@ sink_is_idle(const struct sink *s)
 	    s->open[SCHEMA_REJECTS] == NULL && TAILQ_EMPTY(&s->all));
 }
 
-/* Bytes held: open, queued and in-flight bodies, rows, held messages. */
 /*
  * Every insert slot is busy and a closed batch waits for one: reading more
  * messages now only grows memory.  The reactor then leaves them in Kafka's
@@ -1186,6 +1188,7 @@ sink_saturated(const struct sink *s)
 	    !TAILQ_EMPTY(&s->queue));
 }
 
+/* Bytes held: open, queued and in-flight bodies, rows, held messages. */
 size_t
 sink_buffered_bytes(const struct sink *s)
 {

@@ -154,7 +154,9 @@ wait_until 30 "rows held while the table is away" holds_rows_since "$e_ms"
 wait_until 30 "an insert to fail" inserts_failed_since "$failed_before"
 term_ms=$(now_ms)
 kill -TERM "$TICKSINK_PID"
-wait_until 10 "STOPPING=1" has_since STOPPING=1 "$term_ms" 1
+# "since" counts strictly later messages; STOPPING=1 may come within the
+# same millisecond as term_ms.
+wait_until 10 "STOPPING=1" has_since STOPPING=1 "$(( term_ms - 1 ))" 1
 ch_query "ATTACH TABLE default.ticks_db" > /dev/null
 TICKSINK_STATUS=0
 wait "$TICKSINK_PID" || TICKSINK_STATUS=$?
