@@ -99,6 +99,8 @@ static void			 sink_server_reject(struct sink *,
 				    struct sink_insert *, int,
 				    const struct insert_response *, int64_t);
 static uint64_t			 sink_random(struct sink *);
+static void			 sink_requeue(struct sink *, struct sink_insert *,
+				     uint64_t);
 
 /* The sink's settings from the service's configuration. */
 void
@@ -887,6 +889,20 @@ sink_server_reject(struct sink *s, struct sink_insert *ins, int code,
 	sink_filter(s, rej);
 }
 
+/*
+ * An insert back from the reactor goes to the head of the queue again, to
+ * be sent at retry_at_us (0: at once), minus the rows of partitions revoked
+ * meanwhile.  May free ins.
+ */
+static void
+sink_requeue(struct sink *s, struct sink_insert *ins, uint64_t retry_at_us)
+{
+	ins->state = SINK_INSERT_QUEUED;
+	ins->retry_at_us = retry_at_us;
+	TAILQ_INSERT_HEAD(&s->queue, ins, entry);
+	sink_filter(s, ins);
+}
+
 /* The reactor's answer for an insert it was given. */
 void
 sink_insert_done(struct sink *s, struct sink_insert *ins,
@@ -911,11 +927,8 @@ sink_insert_done(struct sink *s, struct sink_insert *ins,
 		/* No verdict from ClickHouse: the rows may have landed. */
 		ins->probe = resp->transport != INSERT_NET_OK ||
 		    resp->status > 500;
-		ins->state = SINK_INSERT_QUEUED;
-		ins->retry_at_us = now_us +
-		    insert_backoff_us(++ins->failures, sink_random(s));
-		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
-		sink_filter(s, ins);	/* may free ins */
+		sink_requeue(s, ins, now_us +
+		    insert_backoff_us(++ins->failures, sink_random(s)));
 		break;
 	case INSERT_POISON:
 		if (ins->nrows > 1)
@@ -956,17 +969,11 @@ sink_probe_done(struct sink *s, struct sink_insert *ins,
 		break;
 	case SINK_PROBE_ABSENT:
 		ins->probe = false;
-		ins->state = SINK_INSERT_QUEUED;
-		ins->retry_at_us = 0;
-		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
-		sink_filter(s, ins);	/* may free ins */
+		sink_requeue(s, ins, 0);
 		break;
 	case SINK_PROBE_FAILED:
-		ins->state = SINK_INSERT_QUEUED;
-		ins->retry_at_us = now_us +
-		    insert_backoff_us(++ins->failures, sink_random(s));
-		TAILQ_INSERT_HEAD(&s->queue, ins, entry);
-		sink_filter(s, ins);	/* may free ins */
+		sink_requeue(s, ins, now_us +
+		    insert_backoff_us(++ins->failures, sink_random(s)));
 		break;
 	}
 	sink_after_send(s, now_us);
