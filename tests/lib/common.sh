@@ -59,25 +59,36 @@ broker_start() {
 	export BROKERS
 }
 
-# True once the broker printed more than $1 lines.
-broker_replied() { [ "$(wc -l < "$IT_DIR/broker.out")" -gt "$1" ]; }
+# True once file $1 has more than $2 lines.
+more_lines_than() { [ "$(wc -l < "$1")" -gt "$2" ]; }
 
-# Send one fault command to the broker and wait for its reply.
-broker_cmd() {
-	local before
-	before=$(wc -l < "$IT_DIR/broker.out")
-	printf '%s\n' "$*" >&"$BROKER_IN"
-	wait_until 10 "broker reply to '$*'" broker_replied "$before"
-	tail -n 1 "$IT_DIR/broker.out" | grep -q '^ok' ||
-		fail "broker command '$*': $(tail -n 1 "$IT_DIR/broker.out")"
+# One command line ($4...) to a helper process (the mock broker, the fault
+# proxy) that reads fd $2 and answers a line each in file $3; wait for the
+# answer and fail unless it starts with "ok".  $1 names it in messages.
+helper_cmd() {
+	local who=$1 fd=$2 out=$3 before
+	shift 3
+	before=$(wc -l < "$out")
+	printf '%s\n' "$*" >&"$fd"
+	wait_until 10 "$who reply to '$*'" more_lines_than "$out" "$before"
+	tail -n 1 "$out" | grep -q '^ok' ||
+		fail "$who command '$*': $(tail -n 1 "$out")"
 }
 
-broker_stop() {
-	if [ -n "${BROKER_PID:-}" ]; then
-		kill -TERM "$BROKER_PID" 2>/dev/null || true
-		wait "$BROKER_PID" 2>/dev/null || true
-		BROKER_PID=
+# SIGTERM pid $1 if set and wait for it.
+helper_stop() {
+	if [ -n "$1" ]; then
+		kill -TERM "$1" 2>/dev/null || true
+		wait "$1" 2>/dev/null || true
 	fi
+}
+
+# Send one fault command to the broker and wait for its reply.
+broker_cmd() { helper_cmd broker "$BROKER_IN" "$IT_DIR/broker.out" "$@"; }
+
+broker_stop() {
+	helper_stop "${BROKER_PID:-}"
+	BROKER_PID=
 }
 
 # Produce FILE (one message per line) spread randomly over the partitions.

@@ -115,23 +115,10 @@ proxy_start() {
 	PROXY_URL="http://$(head -n 1 "$IT_DIR/proxy.out")"
 }
 
-# True once the proxy printed more than $1 lines.
-proxy_replied() { [ "$(wc -l < "$IT_DIR/proxy.out")" -gt "$1" ]; }
-
 # Send one command to the fault proxy and wait for its "ok".
-proxy_cmd() {
-	local before
-	before=$(wc -l < "$IT_DIR/proxy.out")
-	printf '%s\n' "$*" >&"$PROXY_IN"
-	wait_until 10 "proxy reply to '$*'" proxy_replied "$before"
-	tail -n 1 "$IT_DIR/proxy.out" | grep -q '^ok' ||
-		fail "proxy command '$*': $(tail -n 1 "$IT_DIR/proxy.out")"
-}
+proxy_cmd() { helper_cmd proxy "$PROXY_IN" "$IT_DIR/proxy.out" "$@"; }
 
 proxy_stop() {
-	if [ -n "${PROXY_PID:-}" ]; then
-		kill -TERM "$PROXY_PID" 2>/dev/null || true
-		wait "$PROXY_PID" 2>/dev/null || true
-		PROXY_PID=
-	fi
+	helper_stop "${PROXY_PID:-}"
+	PROXY_PID=
 }
