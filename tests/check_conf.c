@@ -16,6 +16,7 @@
 #include <check.h>
 
 #include "conf.h"
+#include "check_run.h"
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 #define FILE_NAME	"config.ini"
@@ -956,12 +957,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(conf_suite()));
 }

@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "decode.h"
+#include "check_run.h"
 
 /* The limits and the injected clock most tests use. */
 #define MAX_BYTES	65536
@@ -933,12 +934,5 @@ decode_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(decode_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(decode_suite()));
 }

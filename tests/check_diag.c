@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "diag.h"
+#include "check_run.h"
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 
@@ -257,11 +258,5 @@ diag_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(diag_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(diag_suite()));
 }

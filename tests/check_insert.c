@@ -16,6 +16,7 @@
 #include <check.h>
 
 #include "insert.h"
+#include "check_run.h"
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 
@@ -271,12 +272,5 @@ insert_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(insert_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(insert_suite()));
 }

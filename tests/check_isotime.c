@@ -9,6 +9,7 @@
 #include <check.h>
 
 #include "isotime.h"
+#include "check_run.h"
 
 /* 2025-09-12T14:03:01Z, the second of DESIGN.md's example tick, in ns. */
 #define BASE_NS		INT64_C(1757685781000000000)
@@ -312,12 +313,5 @@ isotime_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(isotime_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(isotime_suite()));
 }

@@ -20,6 +20,7 @@
 #include <check.h>
 
 #include "log.h"
+#include "check_run.h"
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 #define T0		1795600800123LL	/* 2026-11-25T10:00:00.123Z */
@@ -278,12 +279,5 @@ log_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(log_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(log_suite()));
 }

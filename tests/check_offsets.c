@@ -16,6 +16,7 @@
 #include <check.h>
 
 #include "offsets.h"
+#include "check_run.h"
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 
@@ -496,12 +497,5 @@ offsets_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(offsets_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(offsets_suite()));
 }

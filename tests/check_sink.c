@@ -26,6 +26,7 @@
 
 #include "rowenc.h"
 #include "sink.h"
+#include "check_run.h"
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
 
@@ -1796,12 +1797,5 @@ sink_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(sink_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(sink_suite()));
 }
