@@ -493,73 +493,135 @@ schema_boot_answer(struct schema_boot *sb, const char *body, size_t len,
 	return (0);
 }
 
+/* Append "a, b, ..." of the n parts[], or of from[] when parts is NULL. */
+static void
+schema_add_list(struct buf *b, const int32_t *parts, const int64_t *from,
+    size_t n)
+{
+	char	num[24];
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(num, sizeof num, "%s%lld", i == 0 ? "" : ", ",
+		    parts != NULL ? (long long)parts[i] : (long long)from[i]);
+		buf_add_str(b, num);
+	}
+}
+
 /*
- * The resume check's question: which offsets of partition p from offset on
- * are in either table.  The topic is a string we quote, so it must be a
- * Kafka topic name ([A-Za-z0-9._-]), which conf ensures.
+ * The condition "offset is at or after the partition's first one", for
+ * partitions parts[] with first offsets from[]: one lookup per row with
+ * transform(), where an OR per partition would be n comparisons per row.
+ */
+static void
+schema_add_from(struct buf *b, const int32_t *parts, const int64_t *from,
+    size_t n)
+{
+	buf_add_str(b, "kafka_partition IN (");
+	schema_add_list(b, parts, NULL, n);
+	buf_add_str(b, ") AND kafka_offset >= transform(kafka_partition, [");
+	schema_add_list(b, parts, NULL, n);
+	buf_add_str(b, "], [");
+	schema_add_list(b, NULL, from, n);
+	buf_add_str(b, "], 9223372036854775807)");
+}
+
+/*
+ * The resume check's question, for n partitions at once: which offsets of
+ * partition parts[i] from from[i] on are in either table.  One scan of each
+ * table however many partitions were assigned.  The topic is a string we
+ * quote, so it must be a Kafka topic name ([A-Za-z0-9._-]), which conf
+ * ensures.
  */
 char *
 schema_landed_sql(const char *db, const char *const tables[2],
-    const char *topic, int p, long long from)
+    const char *topic, const int32_t *parts, const int64_t *from, size_t n)
 {
-	char	*sql;
+	struct buf	b;
 
-	xasprintf(&sql, "SELECT kafka_offset FROM %s.%s WHERE "
-	    "kafka_partition = %d AND kafka_offset >= %lld UNION ALL "
-	    "SELECT kafka_offset FROM %s.%s WHERE kafka_topic = '%s' AND "
-	    "kafka_partition = %d AND kafka_offset >= %lld FORMAT TabSeparated",
-	    db, tables[SCHEMA_TICKS], p, from, db, tables[SCHEMA_REJECTS],
-	    topic, p, from);
-	return (sql);
+	buf_init(&b);
+	buf_add_str(&b, "SELECT kafka_partition, kafka_offset FROM ");
+	buf_add_str(&b, db);
+	buf_add_str(&b, ".");
+	buf_add_str(&b, tables[SCHEMA_TICKS]);
+	buf_add_str(&b, " WHERE ");
+	schema_add_from(&b, parts, from, n);
+	buf_add_str(&b, " UNION ALL SELECT kafka_partition, kafka_offset FROM ");
+	buf_add_str(&b, db);
+	buf_add_str(&b, ".");
+	buf_add_str(&b, tables[SCHEMA_REJECTS]);
+	buf_add_str(&b, " WHERE kafka_topic = '");
+	buf_add_str(&b, topic);
+	buf_add_str(&b, "' AND ");
+	schema_add_from(&b, parts, from, n);
+	buf_add_str(&b, " FORMAT TabSeparated");
+	buf_add(&b, "", 1);
+	return ((char *)b.data);
 }
 
-/* Compare two offsets for qsort. */
-static int
-schema_cmp_offset(const void *a, const void *b)
+/* Order (partition, offset) pairs for qsort and bsearch. */
+int
+schema_cmp_pair(const void *a, const void *b)
 {
-	long long	x = *(const long long *)a, y = *(const long long *)b;
+	const int64_t	*x = a, *y = b;
 
-	return ((x > y) - (x < y));
+	if (x[0] != y[0])
+		return (x[0] < y[0] ? -1 : 1);
+	return ((x[1] > y[1]) - (x[1] < y[1]));
+}
+
+/* Read a non-negative decimal of at most 18 digits ending in end_ch. */
+static const char *
+schema_parse_count(const char *p, const char *end, char end_ch, int64_t *x)
+{
+	int	digits;
+
+	for (*x = 0, digits = 0; p < end && *p >= '0' && *p <= '9';
+	    p++, digits++) {
+		if (digits >= 18)
+			return (NULL);
+		*x = *x * 10 + (*p - '0');
+	}
+	if (digits == 0 || p == end || *p != end_ch)
+		return (NULL);
+	return (p + 1);
 }
 
 /*
- * Parse "N\n" lines into a sorted array without duplicates (a message can
- * be in both tables after a server-side reject).  Returns -1 on anything
- * that is not a non-negative integer per line.
+ * Parse "partition\toffset\n" lines into pairs (v[2i], v[2i+1]), sorted,
+ * without duplicates (a message can be in both tables after a server-side
+ * reject).  Returns -1, leaving *out alone, on anything that is not two
+ * non-negative integers per line or a partition beyond Int32.
  */
 int
-schema_parse_offsets(const char *body, size_t len, long long **out,
-    size_t *n)
+schema_parse_pairs(const char *body, size_t len, int64_t **out, size_t *n)
 {
-	long long	*v = NULL, x;
+	int64_t		*v = NULL;
 	size_t		 cap = 0, cnt = 0, i, k;
 	const char	*p = body, *end = body + len;
-	int		 digits;
 
 	while (p < end) {
-		for (x = 0, digits = 0; p < end && *p >= '0' && *p <= '9';
-		    p++, digits++) {
-			if (digits >= 18)
-				goto fail;
-			x = x * 10 + (*p - '0');
-		}
-		if (digits == 0 || p == end || *p++ != '\n')
-			goto fail;
-		if (cnt == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
+		if (cnt + 2 > cap) {
+			cap = cap == 0 ? 128 : cap * 2;
 			v = xreallocarray(v, cap, sizeof *v);
 		}
-		v[cnt++] = x;
+		if ((p = schema_parse_count(p, end, '\t', &v[cnt])) == NULL ||
+		    v[cnt] > INT32_MAX ||
+		    (p = schema_parse_count(p, end, '\n', &v[cnt + 1])) == NULL)
+			goto fail;
+		cnt += 2;
 	}
-	if (cnt > 1)
-		qsort(v, cnt, sizeof *v, schema_cmp_offset);
-	for (i = k = 0; i < cnt; i++) {
-		if (k == 0 || v[k - 1] != v[i])
+	if (cnt > 2)
+		qsort(v, cnt / 2, 2 * sizeof *v, schema_cmp_pair);
+	for (i = k = 0; i < cnt; i += 2) {
+		if (k == 0 || v[k - 2] != v[i] || v[k - 1] != v[i + 1]) {
 			v[k++] = v[i];
+			v[k++] = v[i + 1];
+		}
 	}
 	free(*out);
 	*out = v;
-	*n = k;
+	*n = k / 2;
 	return (0);
 fail:
 	free(v);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Two column dialects.  LEGACY is for servers without DateTime64 (Debian's
@@ -81,12 +82,16 @@ char		*schema_insert_sql(enum schema_dialect, enum schema_table,
 int		 schema_check_columns(enum schema_dialect, enum schema_table,
 		     const char *, const char *, const char *, size_t, char **);
 
-/* Resume check: offsets of partition >= from in both tables. Allocated. */
+/*
+ * Resume check: (partition, offset) of parts[i] from from[i] on, for n
+ * partitions, in both tables.  Allocated.
+ */
 char		*schema_landed_sql(const char *, const char *const[2],
-		     const char *, int, long long);
-/* Parse one integer per line into a sorted, unique array (allocated). */
-int		 schema_parse_offsets(const char *, size_t, long long **,
-		     size_t *);
+		     const char *, const int32_t *, const int64_t *, size_t);
+/* Parse "p\toffset" lines into sorted, unique pairs (allocated). */
+int		 schema_parse_pairs(const char *, size_t, int64_t **, size_t *);
+/* Order (partition, offset) pairs, as int64_t[2], for qsort and bsearch. */
+int		 schema_cmp_pair(const void *, const void *);
 
 void		 schema_boot_init(struct schema_boot *, const char *,
 		     const char *, const char *, unsigned, unsigned);

@@ -58,6 +58,7 @@
 #define SINK_DETAIL_MAX		256
 #define SINK_SERVER_REASON	"server_rejected"
 #define SINK_HELD_HDR		21	/* offset, time, length, tombstone */
+#define SINK_CHECK_MAX_PARTS	1024	/* per resume check: ~50 kB of SQL */
 
 static struct sink_insert	*sink_insert_new(struct sink *,
 				    enum schema_table, uint64_t);
@@ -68,7 +69,6 @@ static void			 sink_hold(struct sink *, struct sink_part *,
 static void			 sink_unhold(struct sink *, struct sink_part *);
 static void			 sink_process(struct sink *, struct sink_part *,
 				    const struct sink_msg *, uint64_t, int64_t);
-static void			 sink_query(struct sink *, int32_t);
 static void			 sink_commits(struct sink *);
 static void			 sink_filter(struct sink *, struct sink_insert *);
 static bool			 sink_row_is_ours(const struct sink *,
@@ -76,8 +76,8 @@ static bool			 sink_row_is_ours(const struct sink *,
 static bool			 sink_is_sending(const struct sink *, int32_t);
 static void			 sink_queries(struct sink *, uint64_t);
 static void			 sink_after_send(struct sink *, uint64_t);
-static int			 sink_cmp_row(const void *, const void *);
-static struct sink_part		*sink_checking(struct sink *, int32_t);
+static void			 sink_checked(struct sink *, int32_t,
+				    const int64_t *, size_t, uint64_t, int64_t);
 static void			 sink_insert_free(struct sink *,
 				    struct sink_insert *);
 static struct sink_insert	*sink_open(struct sink *, enum schema_table,
@@ -271,9 +271,7 @@ sink_assign(struct sink *s, int32_t p)
 	pp->landed = NULL;
 	pp->nlanded = pp->next_landed = 0;
 	pp->state = SINK_PART_UNCHECKED;
-	if (pp->query_out)
-		pp->stale_queries++;
-	pp->query_out = false;
+	pp->check = 0;		/* an answer still out is for the old one */
 	pp->failures = 0;
 }
 
@@ -289,15 +287,11 @@ sink_revoke(struct sink *s, int32_t p)
 	struct sink_part	*pp;
 	size_t			 i, n;
 	int			 t;
-	bool			 purged_query = false;
 
 	if (p < 0)
 		return;
 	/* Actions for p not yet taken were made for the old assignment. */
 	for (i = n = s->ahead; i < s->atail; i++) {
-		if (s->actions[i].partition == p &&
-		    s->actions[i].kind == SINK_ACT_LANDED_QUERY)
-			purged_query = true;
 		if (s->actions[i].partition == p &&
 		    s->actions[i].kind != SINK_ACT_INSERT &&
 		    s->actions[i].kind != SINK_ACT_PROBE &&
@@ -309,9 +303,7 @@ sink_revoke(struct sink *s, int32_t p)
 	s->atail = n;
 	offsets_revoke(s->offsets, p);
 	pp = sink_part(s, p);
-	if (pp->query_out && !purged_query)
-		pp->stale_queries++;
-	pp->query_out = false;
+	pp->check = 0;
 	sink_unhold(s, pp);
 	free(pp->landed);
 	pp->landed = NULL;
@@ -522,19 +514,6 @@ sink_unhold(struct sink *s, struct sink_part *pp)
 	buf_clear(&pp->held);
 }
 
-/* Ask which offsets of p from its first one already landed. */
-static void
-sink_query(struct sink *s, int32_t p)
-{
-	struct sink_part	*pp = &s->parts[p];
-	struct sink_action	 a = { .kind = SINK_ACT_LANDED_QUERY };
-
-	pp->query_out = true;
-	a.partition = p;
-	a.offset = pp->from;
-	sink_push(s, &a);
-}
-
 /*
  * One message from Kafka.  It always becomes a row: a tick, or a reject with
  * its reason, unless the resume check found it already landed.  now_us is
@@ -562,8 +541,7 @@ sink_message(struct sink *s, const struct sink_msg *m, uint64_t now_us,
 		pp->from = m->offset;
 		pp->retry_at_us = 0;
 		a.partition = m->partition;
-		sink_push(s, &a);
-		sink_queries(s, now_us);
+		sink_push(s, &a);	/* its check goes when the poll is done */
 		/* FALLTHROUGH */
 	case SINK_PART_CHECKING:
 		/* Counted in bytes; the pause of p bounds them. */
@@ -621,85 +599,140 @@ sink_process(struct sink *s, struct sink_part *pp, const struct sink_msg *m,
 }
 
 /*
- * The partition a resume-check answer is for, or NULL when the answer is
- * not for the current check: p is not checking, or the answer belongs to
- * a query of an earlier assignment (then it is used up here).
+ * The answer to resume check `check`: "partition\toffset" lines of what
+ * landed.  Each partition still waiting for it is checked; an answer that
+ * does not parse fails the check.
  */
-static struct sink_part *
-sink_checking(struct sink *s, int32_t p)
+void
+sink_landed_answer(struct sink *s, uint64_t check, const char *body,
+    size_t len, uint64_t now_us, int64_t wall_ms)
 {
-	if (p < 0 || (size_t)p >= s->nparts)
-		return (NULL);
-	if (s->parts[p].stale_queries > 0) {
-		s->parts[p].stale_queries--;
-		return (NULL);
+	int64_t		*v = NULL;
+	size_t		 n = 0, k = 0, from, i;
+
+	if (check == 0)
+		return;		/* no check has it */
+	if (schema_parse_pairs(body, len, &v, &n) != 0) {
+		log_warnx("%s: resume check %llu: the answer is not a list of "
+		    "partitions and offsets", s->conf.topic,
+		    (unsigned long long)check);
+		sink_landed_failed(s, check, now_us);
+		return;
 	}
-	if (s->parts[p].state != SINK_PART_CHECKING)
-		return (NULL);
-	return (&s->parts[p]);
+	for (i = 0; i < s->nparts; i++) {
+		while (k < n && v[2 * k] < (int64_t)i)
+			k++;
+		for (from = k; k < n && v[2 * k] == (int64_t)i; k++)
+			continue;
+		if (s->parts[i].check == check)
+			sink_checked(s, (int32_t)i, v + 2 * from, k - from,
+			    now_us, wall_ms);
+	}
+	free(v);
+	sink_pump(s, now_us);
 }
 
 /*
- * The resume check's answer for p: one landed offset per line.  The held
+ * p's check answered: these n (p, offset) pairs landed already.  The held
  * messages are replayed, skipping those offsets, and p is resumed.
  */
-void
-sink_landed_answer(struct sink *s, int32_t p, const char *body, size_t len,
+static void
+sink_checked(struct sink *s, int32_t p, const int64_t *pairs, size_t n,
     uint64_t now_us, int64_t wall_ms)
 {
-	struct sink_part	*pp;
+	struct sink_part	*pp = &s->parts[p];
 	struct sink_action	 a = { .kind = SINK_ACT_RESUME_ONE };
 	struct sink_msg		 m;
 	struct buf		 held;
 	const uint8_t		*h, *end;
-	size_t			 n;
+	size_t			 i, len;
 
-	if ((pp = sink_checking(s, p)) == NULL)
-		return;
-	pp->query_out = false;
-	if (schema_parse_offsets(body, len, &pp->landed, &pp->nlanded) != 0) {
-		log_warnx("%s/%d: resume check answer is not a list of "
-		    "offsets", s->conf.topic, p);
-		sink_landed_failed(s, p, now_us);
-		return;
-	}
+	free(pp->landed);
+	pp->landed = n == 0 ? NULL : xreallocarray(NULL, n, sizeof *pp->landed);
+	for (i = 0; i < n; i++)
+		pp->landed[i] = pairs[2 * i + 1];
+	pp->nlanded = n;
 	pp->next_landed = 0;
+	pp->check = 0;
 	pp->state = SINK_PART_READY;
 	pp->failures = 0;
-	if (pp->nlanded > 0)
+	if (n > 0)
 		log_info("%s/%d: %zu messages from offset %lld already in "
-		    "clickhouse; they are skipped", s->conf.topic, p,
-		    pp->nlanded, (long long)pp->from);
+		    "clickhouse; they are skipped", s->conf.topic, p, n,
+		    (long long)pp->from);
 	held = pp->held;
 	buf_init(&pp->held);
 	s->bytes -= held.len;
 	m.partition = p;
-	for (h = held.data, end = h + held.len; h < end; h += SINK_HELD_HDR + n) {
+	for (h = held.data, end = h + held.len; h < end;
+	    h += SINK_HELD_HDR + len) {
 		m.offset = (int64_t)rowenc_le(h, 8);
 		m.timestamp_ms = (int64_t)rowenc_le(h + 8, 8);
-		n = (size_t)rowenc_le(h + 16, 4);
+		len = (size_t)rowenc_le(h + 16, 4);
 		m.payload = h[20] ? NULL : h + SINK_HELD_HDR;
-		m.len = n;
+		m.len = len;
 		sink_process(s, pp, &m, now_us, wall_ms);
 	}
 	buf_clear(&held);
 	a.partition = p;
 	sink_push(s, &a);
-	sink_pump(s, now_us);
 }
 
-/* The resume check for p failed; ask again after a backoff. */
+/* Resume check `check` failed: its partitions ask again after a backoff. */
 void
-sink_landed_failed(struct sink *s, int32_t p, uint64_t now_us)
+sink_landed_failed(struct sink *s, uint64_t check, uint64_t now_us)
 {
 	struct sink_part	*pp;
+	uint64_t		 r;
+	size_t			 i;
 
-	if ((pp = sink_checking(s, p)) == NULL)
+	if (check == 0)
 		return;
-	pp->query_out = false;
-	pp->failures++;
-	pp->retry_at_us = now_us + insert_backoff_us(pp->failures,
-	    sink_random(s));
+	r = sink_random(s);
+	for (i = 0; i < s->nparts; i++) {
+		pp = &s->parts[i];
+		if (pp->check != check)
+			continue;
+		pp->check = 0;
+		pp->failures++;
+		/* One draw: partitions that failed together retry together. */
+		pp->retry_at_us = now_us + insert_backoff_us(pp->failures, r);
+	}
+}
+
+/* The SQL of resume check `check`, or NULL if nobody waits for it. */
+char *
+sink_landed_sql(const struct sink *s, uint64_t check, const char *db,
+    const char *const tables[2])
+{
+	int32_t		*parts;
+	int64_t		*from;
+	size_t		 i, n = 0;
+	char		*sql = NULL;
+
+	if (check == 0)
+		return (NULL);
+	parts = xreallocarray(NULL, SINK_CHECK_MAX_PARTS, sizeof *parts);
+	from = xreallocarray(NULL, SINK_CHECK_MAX_PARTS, sizeof *from);
+	for (i = 0; i < s->nparts && n < SINK_CHECK_MAX_PARTS; i++) {
+		if (s->parts[i].check != check)
+			continue;
+		parts[n] = (int32_t)i;
+		from[n++] = s->parts[i].from;
+	}
+	if (n > 0)
+		sql = schema_landed_sql(db, tables, s->conf.topic, parts, from,
+		    n);
+	free(parts);
+	free(from);
+	return (sql);
+}
+
+/* A poll's messages are in: their partitions' resume checks go out. */
+void
+sink_polled(struct sink *s, uint64_t now_us)
+{
+	sink_queries(s, now_us);
 }
 
 /* Time passed: close batches whose delay is up, send due retries. */
@@ -721,22 +754,31 @@ sink_tick(struct sink *s, uint64_t now_us)
 }
 
 /*
- * Send the resume checks that are due.  A check waits while an insert that
- * holds rows of its partition is being sent: those rows may still land, and
- * the check must see them.
+ * Send the resume checks that are due, one query for up to
+ * SINK_CHECK_MAX_PARTS partitions.  A partition's check waits while an
+ * insert that holds rows of it is being sent: those rows may still land,
+ * and the check must see them.
  */
 static void
 sink_queries(struct sink *s, uint64_t now_us)
 {
 	struct sink_part	*pp;
-	size_t			 i;
+	struct sink_action	 a = { .kind = SINK_ACT_LANDED_QUERY,
+				     .partition = -1 };
+	size_t			 i, n = 0;
 
 	for (i = 0; i < s->nparts; i++) {
 		pp = &s->parts[i];
-		if (pp->state == SINK_PART_CHECKING && !pp->query_out &&
-		    pp->stale_queries == 0 && pp->retry_at_us <= now_us &&
-		    !sink_is_sending(s, (int32_t)i))
-			sink_query(s, (int32_t)i);
+		if (pp->state != SINK_PART_CHECKING || pp->check != 0 ||
+		    pp->retry_at_us > now_us || sink_is_sending(s, (int32_t)i))
+			continue;
+		if (n == 0) {
+			a.check = ++s->next_check;
+			sink_push(s, &a);
+		}
+		pp->check = a.check;
+		if (++n == SINK_CHECK_MAX_PARTS)
+			n = 0;
 	}
 }
 
@@ -1032,17 +1074,6 @@ sink_probe_sql(const struct sink_insert *ins, const char *db,
 	return ((char *)b.data);
 }
 
-/* Order (partition, offset) pairs for qsort and bsearch. */
-static int
-sink_cmp_row(const void *a, const void *b)
-{
-	const int64_t	*x = a, *y = b;
-
-	if (x[0] != y[0])
-		return (x[0] < y[0] ? -1 : 1);
-	return ((x[1] > y[1]) - (x[1] < y[1]));
-}
-
 /*
  * The probe's answer: "partition\toffset" lines of rows present.  Rows of
  * the insert found there landed (normally all or none, as an insert is
@@ -1054,37 +1085,21 @@ sink_probe_answer(struct sink *s, struct sink_insert *ins, const char *body,
     size_t len, uint64_t now_us)
 {
 	int64_t		*v = NULL, key[2];
-	size_t		 n = 0, cap = 0, k;
+	size_t		 n = 0;
 	uint32_t	 i, kept = 0, from;
-	const char	*p = body, *end = body + len;
-	char		*e;
 	struct buf	 nb;
 
-	while (p < end) {
-		if (n + 2 > cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		v[n] = strtoll(p, &e, 10);
-		if (e == p || e >= end || *e != '\t')
-			goto fail;
-		p = e + 1;
-		v[n + 1] = strtoll(p, &e, 10);
-		if (e == p || e >= end || *e != '\n')
-			goto fail;
-		p = e + 1;
-		n += 2;
+	if (schema_parse_pairs(body, len, &v, &n) != 0) {
+		sink_probe_done(s, ins, SINK_PROBE_FAILED, now_us);
+		return;
 	}
-	if (n > 2)
-		qsort(v, n / 2, 2 * sizeof *v, sink_cmp_row);
 	s->bytes -= sink_insert_bytes(ins);
 	buf_init(&nb);
 	for (i = 0; i < ins->nrows; i++) {
 		key[0] = ins->rows[i].partition;
 		key[1] = ins->rows[i].offset;
-		k = n / 2;
-		if (k > 0 && bsearch(key, v, k, 2 * sizeof *v,
-		    sink_cmp_row) != NULL)
+		if (n > 0 && bsearch(key, v, n, 2 * sizeof *v,
+		    schema_cmp_pair) != NULL)
 			continue;
 		from = i == 0 ? 0 : ins->rows[i - 1].end;
 		buf_add(&nb, ins->body.data + from, ins->rows[i].end - from);
@@ -1111,10 +1126,6 @@ sink_probe_answer(struct sink *s, struct sink_insert *ins, const char *body,
 		return;
 	}
 	sink_probe_done(s, ins, SINK_PROBE_ABSENT, now_us);
-	return;
-fail:
-	free(v);
-	sink_probe_done(s, ins, SINK_PROBE_FAILED, now_us);
 }
 
 /*
@@ -1161,7 +1172,7 @@ sink_next_deadline(const struct sink *s)
 	}
 	for (i = 0; i < s->nparts; i++) {
 		if (s->parts[i].state == SINK_PART_CHECKING &&
-		    !s->parts[i].query_out && s->parts[i].stale_queries == 0 &&
+		    s->parts[i].check == 0 &&
 		    s->parts[i].retry_at_us < best &&
 		    !sink_is_sending(s, (int32_t)i))
 			best = s->parts[i].retry_at_us;

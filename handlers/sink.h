@@ -85,7 +85,7 @@ TAILQ_HEAD(sink_insert_list, sink_insert);
 enum sink_action_kind {
 	SINK_ACT_INSERT,	/* send insert (borrowed) */
 	SINK_ACT_PROBE,		/* ask whether insert's rows are there */
-	SINK_ACT_LANDED_QUERY,	/* which offsets of partition >= offset landed */
+	SINK_ACT_LANDED_QUERY,	/* resume check `check`: which offsets landed */
 	SINK_ACT_STORE,		/* store offset for partition */
 	SINK_ACT_PAUSE,		/* pause every assigned partition */
 	SINK_ACT_RESUME,	/* resume them */
@@ -98,6 +98,7 @@ struct sink_action {
 	struct sink_insert	*insert;
 	int32_t			 partition;
 	int64_t			 offset;
+	uint64_t		 check;
 };
 
 /* What the reactor learned from a probe. */
@@ -128,7 +129,8 @@ struct sink_stats {
  * tells where consumption starts; until ClickHouse said which offsets from
  * there already landed (rows of a previous run whose offsets were never
  * committed), the partition's messages are held, then replayed with those
- * offsets skipped.
+ * offsets skipped.  The partitions whose first message came in the same
+ * poll share one query (a check, numbered from 1).
  */
 enum sink_part_state {
 	SINK_PART_UNASSIGNED,
@@ -141,12 +143,11 @@ struct sink_part {
 	enum sink_part_state	 state;
 	uint32_t		 gen;		/* bumped on every assignment */
 	int64_t			 from;		/* first offset consumed */
-	long long		*landed;	/* sorted offsets to skip */
+	int64_t			*landed;	/* sorted offsets to skip */
 	size_t			 nlanded;
 	size_t			 next_landed;	/* first not yet passed */
 	struct buf		 held;		/* messages while CHECKING */
-	bool			 query_out;
-	unsigned		 stale_queries;	/* out for older assignments */
+	uint64_t		 check;		/* the check out for it; 0: none */
 	uint64_t		 retry_at_us;
 	unsigned		 failures;
 };
@@ -165,6 +166,7 @@ struct sink {
 	bool			 paused;
 	bool			 draining;
 	uint64_t		 next_id;
+	uint64_t		 next_check;
 	uint64_t		 rng;
 	struct sink_action	*actions;	/* FIFO actions[ahead..atail) */
 	size_t			 ahead;
@@ -185,12 +187,16 @@ void		 sink_revoke(struct sink *, int32_t);
 void		 sink_message(struct sink *, const struct sink_msg *,
 		     uint64_t, int64_t);
 void		 sink_tick(struct sink *, uint64_t);
+void		 sink_polled(struct sink *, uint64_t);
 void		 sink_insert_done(struct sink *, struct sink_insert *,
 		     const struct insert_response *, uint64_t, int64_t);
 void		 sink_drain(struct sink *, uint64_t);
-void		 sink_landed_answer(struct sink *, int32_t, const char *,
+void		 sink_landed_answer(struct sink *, uint64_t, const char *,
 		     size_t, uint64_t, int64_t);
-void		 sink_landed_failed(struct sink *, int32_t, uint64_t);
+void		 sink_landed_failed(struct sink *, uint64_t, uint64_t);
+/* A resume check's SQL; NULL if no partition waits for it. Allocated. */
+char		*sink_landed_sql(const struct sink *, uint64_t, const char *,
+		     const char *const[2]);
 void		 sink_probe_done(struct sink *, struct sink_insert *,
 		     enum sink_probe_result, uint64_t);
 void		 sink_probe_answer(struct sink *, struct sink_insert *,

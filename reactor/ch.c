@@ -244,33 +244,40 @@ ch_probe_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 	loop_apply(svc);
 }
 
-/* Resume check: which offsets of p from offset on are already stored. */
+/*
+ * Resume check `check`: which offsets of its partitions, each from its
+ * first one on, are already stored.  Nothing to ask when every partition
+ * of it was revoked before the query went.
+ */
 void
-ch_landed_query(struct svc *svc, int32_t p, int64_t offset)
+ch_landed_query(struct svc *svc, uint64_t check)
 {
 	char	*sql;
 
-	sql = schema_landed_sql(svc->conf->ch_database, svc->boot.tables,
-	    svc->conf->kafka_topic, p, (long long)offset);
+	sql = sink_landed_sql(svc->sink, check, svc->conf->ch_database,
+	    svc->boot.tables);
+	if (sql == NULL)
+		return;
 	http_post(svc, svc->query_url, sql, strlen(sql), sql,
-	    ch_landed_done_cb, (void *)(intptr_t)p);
+	    ch_landed_done_cb, (void *)(uintptr_t)check);
 }
 
-/* The resume check's answer for one partition. */
+/* A resume check's answer, for the partitions still waiting for it. */
 static void
 ch_landed_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 {
-	int32_t	p = (int32_t)(intptr_t)arg;
+	uint64_t	check = (uint64_t)(uintptr_t)arg;
 
 	if (svc->sink == NULL)
 		return;
 	if (r->transport == INSERT_NET_OK && r->status == 200)
-		sink_landed_answer(svc->sink, p, r->body, r->len,
+		sink_landed_answer(svc->sink, check, r->body, r->len,
 		    loop_now_us(), loop_wall_ms());
 	else {
-		log_warnx("resume check of %s/%d failed: %.*s",
-		    svc->conf->kafka_topic, p, ch_first_line(r), r->body);
-		sink_landed_failed(svc->sink, p, loop_now_us());
+		log_warnx("resume check %llu of %s failed: %.*s",
+		    (unsigned long long)check, svc->conf->kafka_topic,
+		    ch_first_line(r), r->body);
+		sink_landed_failed(svc->sink, check, loop_now_us());
 	}
 	loop_apply(svc);
 }

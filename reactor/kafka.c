@@ -284,8 +284,7 @@ kafka_serve(struct svc *svc, bool backpressure)
 	for (n = 0; n < KAFKA_POLL_BUDGET; n++) {
 		if (backpressure && sink_saturated(svc->sink)) {
 			svc->kafka_waiting = true;	/* see loop_apply */
-			loop_apply(svc);
-			return;
+			break;
 		}
 		if ((m = rd_kafka_consumer_poll(svc->rk, 0)) == NULL)
 			break;
@@ -294,10 +293,11 @@ kafka_serve(struct svc *svc, bool backpressure)
 		kafka_message(svc, m, svc->last_poll_us, wall_ms);
 		rd_kafka_message_destroy(m);
 	}
+	sink_polled(svc->sink, svc->last_poll_us);
 	if (n == KAFKA_POLL_BUDGET)
 		event_active(svc->ev_kafka, EV_READ, 0);
 	loop_apply(svc);
-	if (n == KAFKA_POLL_BUDGET)
+	if (n == KAFKA_POLL_BUDGET || svc->kafka_waiting)
 		return;
 	/*
 	 * The queue ran empty.  A run of messages since it was last empty of

@@ -49,7 +49,7 @@ loop_apply(struct svc *svc)
 			ch_probe(svc, a.insert);
 			break;
 		case SINK_ACT_LANDED_QUERY:
-			ch_landed_query(svc, a.partition, a.offset);
+			ch_landed_query(svc, a.check);
 			break;
 		case SINK_ACT_PAUSE_ONE:
 		case SINK_ACT_RESUME_ONE:

@@ -132,7 +132,7 @@ void		ch_free(struct svc *);
 void		ch_boot_start(struct svc *);
 void		ch_insert(struct svc *, struct sink_insert *);
 void		ch_probe(struct svc *, struct sink_insert *);
-void		ch_landed_query(struct svc *, int32_t, int64_t);
+void		ch_landed_query(struct svc *, uint64_t);
 
 /* kafka.c */
 void		kafka_start(struct svc *);

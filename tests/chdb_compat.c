@@ -1380,55 +1380,57 @@ compat_count(struct compat *c, const char *table, size_t n, const char *why)
 
 /*
  * The resume check and the probe, as the reactor sends them, over the rows
- * just inserted: the offsets of partition 7 from 3 on in both tables, and
- * one row that is there and one that is not.
+ * just inserted: one check for partition 7 from offset 3 on and partition 0
+ * from 1 on, in both tables, and one row that is there and one that is not.
  */
 static void
 compat_landed(struct compat *c, const struct compat_tick *tv, size_t nt,
     const struct compat_reject *rv, size_t nr)
 {
-	const char	*tables[2] = { COMPAT_TICKS, COMPAT_REJECTS };
-	long long	*want = NULL, *got = NULL;
-	size_t		 nwant = 0, ngot = 0, i, k, len;
-	char		*sql, *ans;
-	struct buf	 b;
-	bool		 same;
+	static const int32_t	 parts[] = { 7, 0 };
+	static const int64_t	 from[] = { 3, 1 };
+	const char		*tables[2] = { COMPAT_TICKS, COMPAT_REJECTS };
+	const struct rowenc_origin *o;
+	int64_t			*want = NULL, *got = NULL;
+	size_t			 nwant = 0, ngot = 0, i, k, len;
+	char			*sql, *ans;
+	struct buf		 b;
+	bool			 same;
 
 	buf_init(&b);
-	for (i = 0; i < nt; i++) {
-		if (tv[i].o.partition != 7 || tv[i].o.offset < 3)
+	for (i = 0; i < nt + nr; i++) {
+		o = i < nt ? &tv[i].o : &rv[i - nt].r.origin;
+		if (strcmp(o->topic, COMPAT_TOPIC) != 0)
 			continue;
-		xasprintf(&sql, "%" PRId64 "\n", tv[i].o.offset);
-		buf_add_str(&b, sql);
-		free(sql);
+		for (k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+			if (o->partition != parts[k] || o->offset < from[k])
+				continue;
+			xasprintf(&sql, "%" PRId32 "\t%" PRId64 "\n",
+			    o->partition, o->offset);
+			buf_add_str(&b, sql);
+			free(sql);
+		}
 	}
-	for (i = 0; i < nr; i++) {
-		if (rv[i].r.origin.partition != 7 || rv[i].r.origin.offset <
-		    3 || strcmp(rv[i].r.origin.topic, COMPAT_TOPIC) != 0)
-			continue;
-		xasprintf(&sql, "%" PRId64 "\n", rv[i].r.origin.offset);
-		buf_add_str(&b, sql);
-		free(sql);
-	}
-	if (!compat_check(c, schema_parse_offsets((char *)b.data, b.len, &want,
+	if (!compat_check(c, schema_parse_pairs((char *)b.data, b.len, &want,
 	    &nwant) == 0, "resume check: the expected offsets parse")) {
 		buf_clear(&b);
 		return;
 	}
 	buf_clear(&b);
 
-	sql = schema_landed_sql(COMPAT_DB, tables, COMPAT_TOPIC, 7, 3);
+	sql = schema_landed_sql(COMPAT_DB, tables, COMPAT_TOPIC, parts, from,
+	    sizeof parts / sizeof parts[0]);
 	ans = compat_must(c, "resume check", sql, strlen(sql), "TabSeparated",
 	    &len);
 	free(sql);
 	if (ans != NULL) {
-		same = schema_parse_offsets(ans, len, &got, &ngot) == 0 &&
+		same = schema_parse_pairs(ans, len, &got, &ngot) == 0 &&
 		    ngot == nwant && nwant > 3;
-		for (k = 0; same && k < nwant; k++)
+		for (k = 0; same && k < 2 * nwant; k++)
 			same = got[k] == want[k];
 		compat_check(c, same, "resume check: schema_landed_sql finds "
-		    "the %zu landed offsets of partition 7 from 3 (got %zu)",
-		    nwant, ngot);
+		    "the %zu landed offsets of partition 7 from 3 and 0 from 1 "
+		    "(got %zu)", nwant, ngot);
 	}
 	free(ans);
 	free(want);

@@ -663,6 +663,65 @@ START_TEST(test_schema_boot_bad_version)
 }
 END_TEST
 
+/*
+ * The resume check's and the probe's answers: pairs sorted by partition
+ * then offset, duplicates (a row in both tables) once, an empty answer
+ * empty.  Anything else is refused and leaves the previous array alone.
+ */
+START_TEST(test_schema_parse_pairs)
+{
+	static const char *const bad[] = { "x\n", "1\t2", "1 2\n", "1\n",
+	    "\t2\n", "1\t\n", "-1\t2\n", "1\t-2\n", "1\t2\n3",
+	    "2147483648\t0\n", "0\t1234567890123456789\n", "1\t2\r\n" };
+	const char	*ok = "7\t3\n0\t9\n7\t1\n2147483647\t0\n0\t9\n"
+			    "7\t123456789012345678\n";
+	int64_t		*v = NULL, *keep;
+	size_t		 n = 0, i;
+
+	ck_assert_int_eq(schema_parse_pairs(ok, strlen(ok), &v, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(v[0], 0);
+	ck_assert_int_eq(v[1], 9);
+	ck_assert_int_eq(v[2], 7);
+	ck_assert_int_eq(v[3], 1);
+	ck_assert_int_eq(v[4], 7);
+	ck_assert_int_eq(v[5], 3);
+	ck_assert_int_eq(v[7], 123456789012345678LL);
+	ck_assert_int_eq(v[8], INT32_MAX);
+	keep = v;
+	for (i = 0; i < nitems(bad); i++) {
+		ck_assert_msg(schema_parse_pairs(bad[i], strlen(bad[i]), &v,
+		    &n) == -1, "accepted %s", bad[i]);
+		ck_assert_ptr_eq(v, keep);
+		ck_assert_uint_eq(n, 5);
+	}
+	ck_assert_int_eq(schema_parse_pairs("", 0, &v, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(v);
+}
+END_TEST
+
+/* One resume check for several partitions: one lookup per table. */
+START_TEST(test_schema_landed_sql)
+{
+	static const int32_t	 parts[] = { 3, 12 };
+	static const int64_t	 from[] = { 0, 9000000000 };
+	const char		*tables[2] = { "ticks_db", "ticks_rejected" };
+	char			*sql;
+
+	sql = schema_landed_sql("db", tables, "price_ticks", parts, from, 2);
+	ck_assert_str_eq(sql, "SELECT kafka_partition, kafka_offset FROM "
+	    "db.ticks_db WHERE kafka_partition IN (3, 12) AND kafka_offset >= "
+	    "transform(kafka_partition, [3, 12], [0, 9000000000], "
+	    "9223372036854775807) UNION ALL SELECT kafka_partition, "
+	    "kafka_offset FROM db.ticks_rejected WHERE kafka_topic = "
+	    "'price_ticks' AND kafka_partition IN (3, 12) AND kafka_offset >= "
+	    "transform(kafka_partition, [3, 12], [0, 9000000000], "
+	    "9223372036854775807) FORMAT TabSeparated");
+	free(sql);
+}
+END_TEST
+
 /* The names used in logs. */
 START_TEST(test_schema_names)
 {
@@ -702,6 +761,8 @@ schema_suite(void)
 	tcase_add_test(tc, test_schema_create_ttl);
 	tcase_add_loop_test(tc, test_schema_insert_sql_exact, 0,
 	    nitems(inserts));
+	tcase_add_test(tc, test_schema_landed_sql);
+	tcase_add_test(tc, test_schema_parse_pairs);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");

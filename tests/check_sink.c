@@ -135,8 +135,11 @@ feed(int32_t p, int64_t off, const char *payload, uint64_t now)
 	sink_message(sk, &m, now, WALL_MS);
 	/* Unless a test looks at it, the resume check finds nothing landed. */
 	if (!raw_actions && p >= 0 && (size_t)p < sk->nparts &&
-	    sk->parts[p].state == SINK_PART_CHECKING)
-		sink_landed_answer(sk, p, "", 0, now, WALL_MS);
+	    sk->parts[p].state == SINK_PART_CHECKING) {
+		sink_polled(sk, now);
+		sink_landed_answer(sk, sk->parts[p].check, "", 0, now,
+		    WALL_MS);
+	}
 }
 
 /* Feed count valid messages of p from offset first. */
@@ -1271,6 +1274,195 @@ START_TEST(test_sink_free_releases_everything)
 }
 END_TEST
 
+/* The partitions whose resume check `check` is, as a bit mask. */
+static unsigned
+check_mask(uint64_t check)
+{
+	unsigned	mask = 0;
+	size_t		i;
+
+	for (i = 0; i < sk->nparts && i < 32; i++)
+		if (check != 0 && sk->parts[i].check == check)
+			mask |= 1u << i;
+	return (mask);
+}
+
+/*
+ * The partitions whose first messages came in one poll share one resume
+ * check, sent when the poll is done; its answer ("p\toffset" lines, in any
+ * order, a row in both tables twice) is split per partition, and each
+ * skips exactly its own landed offsets.
+ */
+START_TEST(test_sink_check_one_per_poll)
+{
+	const char	*tables[2] = { "ticks_db", "ticks_rejected" };
+	struct sink_action *a;
+	uint64_t	 check;
+	char		*sql;
+
+	raw_actions = true;
+	cf.limits.max_rows = 100;
+	start(3);
+	feed(0, 10, PRODUCER_JSON, T0);
+	feed(2, 70, PRODUCER_JSON, T0);
+	feed(1, 40, PRODUCER_JSON, T0);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_LANDED_QUERY), 0);
+	ck_assert_uint_eq(count_kind(SINK_ACT_PAUSE_ONE), 3);
+	sink_polled(sk, T0);
+	collect();
+	ck_assert_uint_eq(nacts, 1);
+	a = nth_kind(SINK_ACT_LANDED_QUERY, 0);
+	check = a->check;
+	ck_assert_uint_eq(check_mask(check), 7);
+	sql = sink_landed_sql(sk, check, "db", tables);
+	ck_assert_ptr_nonnull(sql);
+	ck_assert_ptr_nonnull(strstr(sql, "kafka_partition IN (0, 1, 2) AND "
+	    "kafka_offset >= transform(kafka_partition, [0, 1, 2], "
+	    "[10, 40, 70], 9223372036854775807)"));
+	ck_assert_ptr_nonnull(strstr(sql, "FROM db.ticks_db WHERE"));
+	ck_assert_ptr_nonnull(strstr(sql, "FROM db.ticks_rejected WHERE "
+	    "kafka_topic = 'price_ticks' AND"));
+	free(sql);
+	/* More of each while the check is out: held. */
+	feed(0, 11, PRODUCER_JSON, T0);
+	feed(1, 41, PRODUCER_JSON, T0);
+	feed(2, 71, PRODUCER_JSON, T0);
+	sink_polled(sk, T0);
+	expect_nothing();
+	sink_landed_answer(sk, check, "2\t71\n0\t10\n2\t71\n0\t11\n", 20,
+	    T0, WALL_MS);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_RESUME_ONE), 3);
+	ck_assert_uint_eq(sk->stats.skipped_landed, 3);
+	ck_assert_uint_eq(check_mask(check), 0);
+	ck_assert_int_eq(sk->parts[0].state, SINK_PART_READY);
+	ck_assert_int_eq(sk->parts[1].state, SINK_PART_READY);
+	ck_assert_int_eq(sk->parts[2].state, SINK_PART_READY);
+	/* 1@40, 1@41 and 2@70 are rows; only 0 landed whole and stores. */
+	ck_assert_uint_eq(sk->open[SCHEMA_TICKS]->nrows, 3);
+	ck_assert_uint_eq(count_kind(SINK_ACT_STORE), 2);
+	ck_assert_int_eq(nth_kind(SINK_ACT_STORE, 0)->partition, 0);
+	ck_assert_int_eq(nth_kind(SINK_ACT_STORE, 1)->partition, 0);
+	ck_assert_int_eq(nth_kind(SINK_ACT_STORE, 1)->offset, 12);
+}
+END_TEST
+
+/*
+ * An answer for an earlier assignment's check does not count for the new
+ * one, even when it comes after the new check went out; an answer for no
+ * check (0) or an unknown one does nothing.
+ */
+START_TEST(test_sink_check_stale_answer)
+{
+	uint64_t	old, cur;
+
+	raw_actions = true;
+	start(1);
+	feed(0, 5, PRODUCER_JSON, T0);
+	sink_polled(sk, T0);
+	collect();
+	old = nth_kind(SINK_ACT_LANDED_QUERY, 0)->check;
+	sink_revoke(sk, 0);
+	sink_assign(sk, 0);
+	feed(0, 5, PRODUCER_JSON, T0);
+	sink_polled(sk, T0);
+	collect();
+	cur = nth_kind(SINK_ACT_LANDED_QUERY, 0)->check;
+	ck_assert_uint_ne(old, cur);
+	sink_landed_answer(sk, old, "0\t5\n", 4, T0, WALL_MS);
+	sink_landed_answer(sk, 0, "", 0, T0, WALL_MS);
+	sink_landed_answer(sk, cur + 1, "", 0, T0, WALL_MS);
+	sink_landed_failed(sk, 0, T0);
+	ck_assert_int_eq(sk->parts[0].state, SINK_PART_CHECKING);
+	ck_assert_uint_eq(sk->parts[0].check, cur);
+	ck_assert_ptr_null(sink_landed_sql(sk, old, "db",
+	    (const char *const[2]){ "t", "r" }));
+	sink_landed_answer(sk, cur, "", 0, T0, WALL_MS);
+	ck_assert_int_eq(sk->parts[0].state, SINK_PART_READY);
+	ck_assert_uint_eq(sk->stats.skipped_landed, 0);
+	ck_assert_uint_eq(sk->open[SCHEMA_TICKS]->nrows, 1);
+}
+END_TEST
+
+/*
+ * A check that fails, or whose answer does not parse, is asked again after
+ * a backoff, still as one query for all its partitions.
+ */
+START_TEST(test_sink_check_failed_asks_again)
+{
+	static const char *const bad[] = { "garbage", "0\t5", "0 5\n",
+	    "-1\t5\n", "0\t-5\n", "2147483648\t5\n",
+	    "0\t1234567890123456789\n" };
+	uint64_t	check, d;
+	size_t		i;
+
+	raw_actions = true;
+	start(2);
+	feed(0, 5, PRODUCER_JSON, T0);
+	feed(1, 9, PRODUCER_JSON, T0);
+	sink_polled(sk, T0);
+	for (i = 0; i <= nitems(bad); i++) {
+		collect();
+		ck_assert_uint_eq(count_kind(SINK_ACT_LANDED_QUERY), 1);
+		check = nth_kind(SINK_ACT_LANDED_QUERY, 0)->check;
+		ck_assert_uint_eq(check_mask(check), 3);
+		if (i < nitems(bad))
+			sink_landed_answer(sk, check, bad[i], strlen(bad[i]),
+			    last_now, WALL_MS);
+		else
+			sink_landed_failed(sk, check, last_now);
+		ck_assert_uint_eq(check_mask(check), 0);
+		ck_assert_int_eq(sk->parts[0].state, SINK_PART_CHECKING);
+		/* Not before the backoff, then both in one query. */
+		sink_polled(sk, last_now);
+		expect_nothing();
+		d = sink_next_deadline(sk);
+		ck_assert_uint_gt(d, last_now);
+		ck_assert_uint_lt(d, UINT64_MAX);
+		last_now = d;
+		sink_tick(sk, d);
+	}
+	collect();
+	check = nth_kind(SINK_ACT_LANDED_QUERY, 0)->check;
+	sink_landed_answer(sk, check, "1\t9\n", 4, last_now, WALL_MS);
+	ck_assert_int_eq(sk->parts[0].state, SINK_PART_READY);
+	ck_assert_int_eq(sk->parts[1].state, SINK_PART_READY);
+	ck_assert_uint_eq(sk->stats.skipped_landed, 1);
+}
+END_TEST
+
+/* Over SINK_CHECK_MAX_PARTS (1024) partitions: a query per 1024. */
+START_TEST(test_sink_check_split)
+{
+	const char	*tables[2] = { "t", "r" };
+	int32_t		 p;
+	size_t		 i;
+	char		*sql;
+
+	raw_actions = true;
+	start(1500);
+	for (p = 0; p < 1500; p++) {
+		feed(p, 0, PRODUCER_JSON, T0);
+		ck_assert_uint_eq(collect(), 1);	/* its PAUSE_ONE */
+	}
+	sink_polled(sk, T0);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_LANDED_QUERY), 2);
+	ck_assert_uint_eq(__builtin_popcount(check_mask(
+	    nth_kind(SINK_ACT_LANDED_QUERY, 0)->check)), 32);
+	for (i = 0, p = 0; p < 1500; p++)
+		i += sk->parts[p].check ==
+		    nth_kind(SINK_ACT_LANDED_QUERY, 1)->check;
+	ck_assert_uint_eq(i, 1500 - 1024);
+	sql = sink_landed_sql(sk, nth_kind(SINK_ACT_LANDED_QUERY, 1)->check,
+	    "db", tables);
+	ck_assert_ptr_nonnull(strstr(sql, "IN (1024, 1025, "));
+	ck_assert_ptr_nonnull(strstr(sql, ", 1499) AND"));
+	free(sql);
+}
+END_TEST
+
 /* A small xorshift generator for the simulation. */
 static uint64_t
 rnd_next(uint64_t *s)
@@ -1306,6 +1498,7 @@ sim_hash(uint64_t seed, int32_t p, int64_t o, uint64_t salt)
 #define SIM_MAXOFF	1024
 #define SIM_STEPS	400
 #define SIM_INFLIGHT	8
+#define SIM_CHECKS	64
 
 /* What the simulation knows about one partition. */
 struct sim_part {
@@ -1328,6 +1521,8 @@ struct sim {
 	struct sim_part		 parts[SIM_PARTS];
 	struct sink_insert	*inflight[SIM_INFLIGHT];
 	size_t			 ninflight;
+	uint64_t		 checks[SIM_CHECKS];	/* unanswered */
+	size_t			 nchecks;
 };
 
 static const char *sim_invalid[] = {
@@ -1392,26 +1587,37 @@ sim_checking(const struct sim *m)
 }
 
 /*
- * Answer a resume check from the model: every offset of p from `from` on
- * whose row is in a table.
+ * Answer resume check i (of those out) from the model, as ClickHouse would
+ * at this moment: every offset, from its first one on, of each partition
+ * still waiting for it whose row is in a table, in no particular order.
+ * One in ten fails instead.
  */
 static void
-sim_landed_query(struct sim *m, int32_t p, int64_t from)
+sim_landed_query(struct sim *m, size_t i)
 {
-	char	*text = NULL;
-	size_t	 size = 0;
-	FILE	*f;
-	int64_t	 o;
+	uint64_t	 check = m->checks[i];
+	char		*text = NULL;
+	size_t		 size = 0;
+	FILE		*f;
+	int32_t		 p;
+	int64_t		 o;
 
-	REQUIRE(p >= 0 && p < SIM_PARTS);
+	m->checks[i] = m->checks[--m->nchecks];
+	if (rnd(&m->rng, 10) == 0) {
+		sink_landed_failed(sk, check, m->now);
+		return;
+	}
 	f = open_memstream(&text, &size);
 	REQUIRE(f != NULL);
-	for (o = from; o < SIM_MAXOFF; o++) {
-		if (m->parts[p].landed[o] > 0)
-			fprintf(f, "%lld\n", (long long)o);
+	for (o = SIM_MAXOFF - 1; o >= 0; o--) {
+		for (p = 0; p < SIM_PARTS && (size_t)p < sk->nparts; p++) {
+			if (sk->parts[p].check == check &&
+			    o >= sk->parts[p].from && m->parts[p].landed[o] > 0)
+				fprintf(f, "%d\t%lld\n", p, (long long)o);
+		}
 	}
 	fclose(f);
-	sink_landed_answer(sk, p, text, size, m->now, WALL_MS);
+	sink_landed_answer(sk, check, text, size, m->now, WALL_MS);
 	free(text);
 }
 
@@ -1456,7 +1662,9 @@ sim_actions(struct sim *m)
 			    m->now);
 			break;
 		case SINK_ACT_LANDED_QUERY:
-			sim_landed_query(m, a.partition, a.offset);
+			REQUIRE(a.check > 0);
+			REQUIRE(m->nchecks < SIM_CHECKS);
+			m->checks[m->nchecks++] = a.check;
 			break;
 		case SINK_ACT_PAUSE_ONE:
 		case SINK_ACT_RESUME_ONE:
@@ -1545,6 +1753,9 @@ sim_message(struct sim *m)
 	pp->last = o;
 	pp->next = o + 1;
 	feed(p, o, sim_payload(m, p, o, json, sizeof json), m->now);
+	/* The poll ends here, or goes on with more messages. */
+	if (rnd(&m->rng, 2) == 0)
+		sink_polled(sk, m->now);
 }
 
 /*
@@ -1610,7 +1821,7 @@ START_TEST(test_sink_random)
 	}
 
 	for (step = 0; step < SIM_STEPS; step++) {
-		switch (rnd(&m.rng, 4)) {
+		switch (rnd(&m.rng, 5)) {
 		case 0:
 		case 1:
 			if (!m.paused)
@@ -1633,6 +1844,11 @@ START_TEST(test_sink_random)
 			sink_tick(sk, m.now);
 			if (_i % 2 == 1 && rnd(&m.rng, 10) == 0)
 				sim_rebalance(&m);
+			break;
+		case 4:
+			if (m.nchecks > 0)
+				sim_landed_query(&m,
+				    rnd(&m.rng, (uint32_t)m.nchecks));
 			break;
 		}
 		sim_actions(&m);
@@ -1665,6 +1881,7 @@ START_TEST(test_sink_random)
 			pp->next = o + 1;
 			feed(p, o, sim_payload(&m, p, o, json, sizeof json),
 			    m.now);
+			sink_polled(sk, m.now);
 			sim_actions(&m);
 		}
 	}
@@ -1672,6 +1889,8 @@ START_TEST(test_sink_random)
 	for (rounds = 0; sim_checking(&m) && rounds < 100000; rounds++) {
 		if (m.ninflight > 0)
 			sim_answer(&m, m.ninflight - 1, true);
+		else if (m.nchecks > 0)
+			sim_landed_query(&m, m.nchecks - 1);
 		else {
 			d = sink_next_deadline(sk);
 			if (d != UINT64_MAX && d > m.now)
@@ -1784,6 +2003,10 @@ sink_suite(void)
 	tcase_add_test(tc, test_sink_revoke_never_stores);
 	tcase_add_test(tc, test_sink_revoke_open_batch);
 	tcase_add_test(tc, test_sink_unassigned_no_rows);
+	tcase_add_test(tc, test_sink_check_one_per_poll);
+	tcase_add_test(tc, test_sink_check_stale_answer);
+	tcase_add_test(tc, test_sink_check_failed_asks_again);
+	tcase_add_test(tc, test_sink_check_split);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("simulation");

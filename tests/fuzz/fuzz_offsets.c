@@ -1,9 +1,10 @@
 /*
- * ticksink: fuzz target for schema_parse_offsets, the reader of the resume
- * check's answer (one offset per line).
+ * ticksink: fuzz target for schema_parse_pairs, the reader of the resume
+ * check's and the probe's answers ("partition\toffset" per line).
  *
- * An accepted answer gives a strictly increasing array of non-negative
- * offsets; a refused one leaves the previous array alone.
+ * An accepted answer gives strictly increasing (partition, offset) pairs,
+ * each non-negative, partitions within Int32; a refused one leaves the
+ * previous array alone.
  */
 
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	long long	*v, *keep;
+	int64_t		*v, *keep;
 	size_t		 n, i;
 	char		*s;
 
@@ -24,16 +25,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(s, data, size);
 	/* A previous answer that a new one replaces, or survives a refusal. */
-	if ((v = malloc(sizeof *v)) == NULL)
+	if ((v = malloc(2 * sizeof *v)) == NULL)
 		abort();
 	v[0] = 7;
+	v[1] = 9;
 	keep = v;
 	n = 1;
-	if (schema_parse_offsets(s, size, &v, &n) == 0) {
+	if (schema_parse_pairs(s, size, &v, &n) == 0) {
 		for (i = 0; i < n; i++)
-			if (v[i] < 0 || (i > 0 && v[i - 1] >= v[i]))
+			if (v[2 * i] < 0 || v[2 * i] > INT32_MAX ||
+			    v[2 * i + 1] < 0 ||
+			    (i > 0 && schema_cmp_pair(v + 2 * i - 2,
+			    v + 2 * i) >= 0))
 				abort();
-	} else if (v != keep || n != 1 || v[0] != 7)
+	} else if (v != keep || n != 1 || v[0] != 7 || v[1] != 9)
 		abort();
 	free(v);
 	free(s);

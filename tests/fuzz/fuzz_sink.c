@@ -22,6 +22,7 @@
 
 #define FUZZ_SINK_PARTS		4
 #define FUZZ_SINK_OUT		64
+#define FUZZ_SINK_CHECKS	16
 #define FUZZ_SINK_NOW_MS	INT64_C(1757685800000)
 
 /* The input being read, byte by byte; reads past the end give 0. */
@@ -41,7 +42,8 @@ struct fuzz_sink {
 	struct sink		*s;
 	struct fuzz_out		 out[FUZZ_SINK_OUT];
 	size_t			 nout;
-	bool			 query[FUZZ_SINK_PARTS];
+	uint64_t		 check[FUZZ_SINK_CHECKS];	/* unanswered */
+	size_t			 ncheck;
 	int64_t			 next_off[FUZZ_SINK_PARTS];
 	int64_t			 stored[FUZZ_SINK_PARTS];
 	uint64_t		 now;
@@ -87,9 +89,9 @@ fuzz_sink_collect(struct fuzz_sink *f)
 			f->nout++;
 			break;
 		case SINK_ACT_LANDED_QUERY:
-			if (a.partition < 0 || a.partition >= FUZZ_SINK_PARTS)
+			if (a.check == 0 || f->ncheck == FUZZ_SINK_CHECKS)
 				abort();
-			f->query[a.partition] = true;
+			f->check[f->ncheck++] = a.check;
 			break;
 		case SINK_ACT_STORE:
 			if (a.partition < 0 || a.partition >= FUZZ_SINK_PARTS ||
@@ -144,9 +146,10 @@ fuzz_sink_op(struct fuzz_sink *f, struct fuzz_in *in)
 	struct sink_msg	 m;
 	const uint8_t	*body;
 	char		*copy;
-	size_t		 len;
+	size_t		 len, i;
 	uint8_t		 op, b;
 	int32_t		 p;
+	uint64_t	 check;
 
 	op = fuzz_byte(in);
 	p = (op >> 4) % FUZZ_SINK_PARTS;
@@ -169,6 +172,8 @@ fuzz_sink_op(struct fuzz_sink *f, struct fuzz_in *in)
 		m.len = b == 0 ? 0 : len;
 		sink_message(f->s, &m, f->now, FUZZ_SINK_NOW_MS);
 		free(copy);
+		if (fuzz_byte(in) & 1)
+			sink_polled(f->s, f->now);
 		break;
 	case 2:
 		sink_assign(f->s, p);
@@ -187,19 +192,21 @@ fuzz_sink_op(struct fuzz_sink *f, struct fuzz_in *in)
 			fuzz_sink_answer(f, in, fuzz_byte(in) % f->nout);
 		break;
 	case 6:
-		if (!f->query[p])
+		if (f->ncheck == 0)
 			break;
-		f->query[p] = false;
+		i = fuzz_byte(in) % f->ncheck;
+		check = f->check[i];
+		f->check[i] = f->check[--f->ncheck];
 		b = fuzz_byte(in);
 		if (b & 1) {
-			sink_landed_failed(f->s, p, f->now);
+			sink_landed_failed(f->s, check, f->now);
 			break;
 		}
 		body = fuzz_span(in, b >> 1, &len);
 		if ((copy = malloc(len == 0 ? 1 : len)) == NULL)
 			abort();
 		memcpy(copy, body, len);
-		sink_landed_answer(f->s, p, copy, len, f->now,
+		sink_landed_answer(f->s, check, copy, len, f->now,
 		    FUZZ_SINK_NOW_MS);
 		free(copy);
 		break;

@@ -374,8 +374,12 @@ struct sim_op {
 	struct sink_insert	*ins;		/* live process only */
 	uint64_t		 ins_id;
 	enum schema_table	 table;
-	int32_t			 partition;	/* probe: row 0; query */
+	int32_t			 partition;	/* probe: row 0 */
 	int64_t			 offset;
+	uint64_t		 check;		/* resume check: its id, */
+	bool			 qpart[SIM_MAXPARTS];	/* partitions, */
+	int64_t			 qfrom[SIM_MAXPARTS];	/* from, */
+	uint32_t		 qepoch[SIM_MAXPARTS];	/* assignment */
 	struct sim_rowid	*rows;		/* insert */
 	uint32_t		 nrows;
 	char			 token[SIM_TOKEN_MAX];
@@ -1069,28 +1073,40 @@ sim_land(struct sim *m, struct sim_op *op)
 		sim_advance_prefix(m, p);
 }
 
-/* The answer to a resume check: "N\n" for each row of p from from on. */
+/*
+ * The answer to resume check op: "p\tN\n" for each row of each of its
+ * partitions from where it asked on, table by table, partitions from the
+ * last (ClickHouse does not sort a UNION ALL).
+ */
 static size_t
-sim_landed_text(struct sim *m, int32_t p, int64_t from)
+sim_landed_text(struct sim *m, const struct sim_op *op)
 {
-	const struct sim_tpart	*tp = &m->tab[p];
+	const struct sim_tpart	*tp;
 	size_t			 n = 0;
 	int64_t			 o;
+	int32_t			 p;
 	int			 t, k, cnt;
 
 	for (t = 0; t < 2; t++) {
-		for (o = from < 0 ? 0 : from; o < SIM_MAXLOG; o++) {
-			cnt = t == 0 ? tp->ticks[o] : tp->rejects[o];
-			for (k = 0; k < cnt; k++) {
-				if (m->textcap - n < 32) {
-					m->textcap = m->textcap == 0 ? 4096 :
-					    m->textcap * 2;
-					m->text = realloc(m->text, m->textcap);
-					if (m->text == NULL)
-						abort();
+		for (p = m->nparts - 1; p >= 0; p--) {
+			if (!op->qpart[p])
+				continue;
+			tp = &m->tab[p];
+			for (o = op->qfrom[p] < 0 ? 0 : op->qfrom[p];
+			    o < SIM_MAXLOG; o++) {
+				cnt = t == 0 ? tp->ticks[o] : tp->rejects[o];
+				for (k = 0; k < cnt; k++) {
+					if (m->textcap - n < 40) {
+						m->textcap = m->textcap == 0 ?
+						    4096 : m->textcap * 2;
+						m->text = realloc(m->text,
+						    m->textcap);
+						if (m->text == NULL)
+							abort();
+					}
+					n += (size_t)snprintf(m->text + n, 40,
+					    "%d\t%lld\n", p, (long long)o);
 				}
-				n += (size_t)snprintf(m->text + n, 32, "%lld\n",
-				    (long long)o);
 			}
 		}
 	}
@@ -1256,7 +1272,8 @@ static bool
 sim_same(const struct sink_action *a, const struct sink_action *b)
 {
 	return (a->kind == b->kind && a->insert == b->insert &&
-	    a->partition == b->partition && a->offset == b->offset);
+	    a->partition == b->partition && a->offset == b->offset &&
+	    a->check == b->check);
 }
 
 /* Forget a noted action the sink took back. */
@@ -1415,6 +1432,38 @@ sim_push_store(struct sim *m, int32_t p, int64_t off)
 }
 
 /*
+ * SINK_ACT_LANDED_QUERY as the sink makes it: every partition waiting for
+ * the check is assigned and asks from where its consumption started.
+ */
+static void
+sim_check_query(struct sim *m, uint64_t check)
+{
+	const struct sink	*s = m->sk;
+	int32_t			 p;
+	unsigned		 n = 0;
+
+	if (check == 0)
+		sim_fail(m, "resume check without a number");
+	for (p = 0; p < m->nparts && (size_t)p < s->nparts; p++) {
+		if (s->parts[p].check != check)
+			continue;
+		n++;
+		if (!m->kp[p].assigned)
+			sim_fail(m, "resume check %llu of p%d, not assigned",
+			    (unsigned long long)check, p);
+		if (s->parts[p].from != m->kp[p].first)
+			sim_fail(m, "resume check %llu of p%d from %lld, but "
+			    "consumption started at %lld",
+			    (unsigned long long)check, p,
+			    (long long)s->parts[p].from,
+			    (long long)m->kp[p].first);
+	}
+	if (n == 0)
+		sim_fail(m, "resume check %llu for no partition",
+		    (unsigned long long)check);
+}
+
+/*
  * Note the sink's new actions, checking each against the world now.  The
  * noted ones not yet taken (m->pend) are a subsequence of the sink's queue.
  */
@@ -1451,14 +1500,7 @@ sim_note(struct sim *m)
 			sim_push_probe(m, pd);
 			break;
 		case SINK_ACT_LANDED_QUERY:
-			if (p < 0 || p >= m->nparts || !m->kp[p].assigned)
-				sim_fail(m, "resume check of p%d, not assigned",
-				    p);
-			if (a.offset != m->kp[p].first)
-				sim_fail(m, "resume check of p%d from %lld, "
-				    "but consumption started at %lld", p,
-				    (long long)a.offset,
-				    (long long)m->kp[p].first);
+			sim_check_query(m, a.check);
 			break;
 		case SINK_ACT_STORE:
 			sim_push_store(m, p, a.offset);
@@ -1553,16 +1595,29 @@ sim_send_insert(struct sim *m, struct sim_pend *pd)
 		    (unsigned long long)(op->answer_us - m->now));
 }
 
-/* Send a probe or a resume check. */
+/*
+ * Send a probe or a resume check.  A check asks about the partitions still
+ * waiting for it (sink_landed_sql); none left, nothing is sent.
+ */
 static void
 sim_send_query(struct sim *m, struct sim_pend *pd)
 {
 	struct sim_op	*op;
+	int32_t		 p;
+	bool		 any = false;
 
+	if (pd->a.kind == SINK_ACT_LANDED_QUERY) {
+		for (p = 0; p < m->nparts && (size_t)p < m->sk->nparts; p++)
+			any |= m->sk->parts[p].check == pd->a.check;
+		if (!any) {
+			sim_trace(m, "act LANDED_QUERY %llu: no partition "
+			    "waits for it, not sent",
+			    (unsigned long long)pd->a.check);
+			return;
+		}
+	}
 	op = sim_op_new(m, pd->a.kind == SINK_ACT_PROBE ? SIM_OP_PROBE :
 	    SIM_OP_QUERY);
-	op->partition = pd->a.partition;
-	op->offset = pd->a.offset;
 	if (pd->a.kind == SINK_ACT_PROBE) {
 		op->partition = pd->probe_p;
 		op->offset = pd->probe_o;
@@ -1571,7 +1626,14 @@ sim_send_query(struct sim *m, struct sim_pend *pd)
 		op->table = op->ins->table;
 		m->st.probes++;
 	} else {
-		op->epoch = pd->epoch;
+		op->check = pd->a.check;
+		for (p = 0; p < m->nparts && (size_t)p < m->sk->nparts; p++) {
+			if (m->sk->parts[p].check != op->check)
+				continue;
+			op->qpart[p] = true;
+			op->qfrom[p] = m->sk->parts[p].from;
+			op->qepoch[p] = m->kp[p].epoch;
+		}
 		m->st.queries++;
 	}
 	sim_fate(m, op, false);
@@ -1583,8 +1645,8 @@ sim_send_query(struct sim *m, struct sim_pend *pd)
 		    sim_answer_names[op->answer],
 		    (unsigned long long)(op->answer_us - m->now));
 	else
-		sim_trace(m, "act LANDED_QUERY p%d from %lld -> %s at +%llu "
-		    "us", op->partition, (long long)op->offset,
+		sim_trace(m, "act LANDED_QUERY %llu -> %s at +%llu us",
+		    (unsigned long long)op->check,
 		    sim_answer_names[op->answer],
 		    (unsigned long long)(op->answer_us - m->now));
 }
@@ -1905,6 +1967,10 @@ sim_poll(struct sim *m)
 		if (k == 0)
 			break;
 		sim_deliver(m, cand[sim_below(m, k)]);
+	}
+	if (m->alive) {
+		sink_polled(m->sk, m->now);	/* the resume checks go */
+		sim_note(m);
 	}
 	sim_apply(m);
 }
@@ -2316,34 +2382,37 @@ sim_answer(struct sim *m, size_t i)
 		}
 		break;
 	case SIM_OP_QUERY:
-		p = op->partition;
 		if (op->answer != SIM_ANS_200 &&
 		    op->answer != SIM_ANS_GARBAGE) {
-			sim_trace(m, "answer to resume check of p%d: %s", p,
+			sim_trace(m, "answer to resume check %llu: %s",
+			    (unsigned long long)op->check,
 			    sim_answer_names[op->answer]);
-			sink_landed_failed(m->sk, p, m->now);
+			sink_landed_failed(m->sk, op->check, m->now);
 			break;
 		}
 		if (op->answer == SIM_ANS_GARBAGE) {
-			sim_trace(m, "answer to resume check of p%d: garbage",
-			    p);
-			sink_landed_answer(m->sk, p, r.body, r.len, m->now,
-			    sim_wall(m));
+			sim_trace(m, "answer to resume check %llu: garbage",
+			    (unsigned long long)op->check);
+			sink_landed_answer(m->sk, op->check, r.body, r.len,
+			    m->now, sim_wall(m));
 			break;
 		}
-		n = sim_landed_text(m, p, op->offset);
-		if ((size_t)p < m->sk->nparts &&
-		    m->sk->parts[p].state == SINK_PART_CHECKING) {
+		n = sim_landed_text(m, op);
+		for (p = 0; p < m->nparts && (size_t)p < m->sk->nparts; p++) {
+			if (!op->qpart[p] || m->sk->parts[p].check !=
+			    op->check)
+				continue;
 			m->tab[p].checked_by = m->proc;
-			if (op->epoch != m->kp[p].epoch) {
+			if (op->qepoch[p] != m->kp[p].epoch) {
 				m->tab[p].stale_answer = true;
 				sim_trace(m, "the answer was asked for an "
 				    "earlier assignment of p%d", p);
 			}
 		}
-		sim_trace(m, "answer to resume check of p%d from %lld: %zu "
-		    "bytes", p, (long long)op->offset, n);
-		sink_landed_answer(m->sk, p, m->text, n, m->now, sim_wall(m));
+		sim_trace(m, "answer to resume check %llu: %zu bytes",
+		    (unsigned long long)op->check, n);
+		sink_landed_answer(m->sk, op->check, m->text, n, m->now,
+		    sim_wall(m));
 		break;
 	}
 	sim_op_remove(m, i);
