@@ -97,7 +97,7 @@ core_answer(struct sink *sk, struct totals *t, uint64_t now, int64_t wall)
 	while (sink_next_action(sk, &a)) {
 		switch (a.kind) {
 		case SINK_ACT_LANDED_QUERY:
-			sink_landed_answer(sk, a.partition, "", 0, now, wall);
+			sink_landed_answer(sk, a.check, "", 0, now, wall);
 			break;
 		case SINK_ACT_INSERT:
 			t->inserts++;
@@ -129,6 +129,7 @@ core_run(struct sink *sk, const struct corpus *c, struct totals *t,
 		m.len = c->start[i + 1] - c->start[i] - 1;
 		sink_message(sk, &m, now, wall);
 		if ((i + 1) % POLL_BATCH == 0) {
+			sink_polled(sk, now);
 			core_answer(sk, t, now, wall);
 			now += TICK_US;
 			sink_tick(sk, now);
