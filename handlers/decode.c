@@ -116,6 +116,10 @@ struct decoder {
 	int			 cur;
 	bool			 too_deep;
 	bool			 bad_utf8;
+	/* The message, and whether it is all ASCII (decode_text_ok). */
+	const unsigned char	*in;
+	size_t			 in_len;
+	bool			 ascii;
 	enum decode_jtype	 top;
 	struct decode_field	 f[DECODE_F_COUNT];
 };
@@ -133,6 +137,9 @@ static int		 decode_value(struct decoder *, enum decode_jtype,
 			     const void *, size_t);
 static int		 decode_open(struct decoder *, enum decode_jtype);
 static bool		 decode_is_utf8(const unsigned char *, size_t);
+static bool		 decode_is_ascii(const unsigned char *, size_t);
+static bool		 decode_text_ok(const struct decoder *,
+			    const unsigned char *, size_t);
 static int		 decode_null_cb(void *);
 static int		 decode_boolean_cb(void *, int);
 static int		 decode_number_cb(void *, const char *, size_t);
@@ -453,11 +460,44 @@ decode_string_cb(void *ctx, const unsigned char *s, size_t len)
 {
 	struct decoder	*d = ctx;
 
-	if (!decode_is_utf8(s, len)) {
+	if (!decode_text_ok(d, s, len)) {
 		d->bad_utf8 = true;
 		return (0);
 	}
 	return (decode_value(ctx, DECODE_J_STRING, s, len));
+}
+
+/*
+ * Is string or key s strict UTF-8?  yajl hands over the message's own bytes
+ * when there was nothing to unescape: in an all-ASCII message those need
+ * no check.  Unescaped text always does, as "\udc00" decodes to a lone
+ * surrogate.
+ */
+static bool
+decode_text_ok(const struct decoder *d, const unsigned char *s, size_t len)
+{
+	uintptr_t	at = (uintptr_t)s, in = (uintptr_t)d->in;
+
+	if (d->ascii && at >= in && at - in <= d->in_len &&
+	    len <= d->in_len - (at - in))
+		return (true);
+	return (decode_is_utf8(s, len));
+}
+
+/* Is every byte below 0x80?  Eight at a time. */
+static bool
+decode_is_ascii(const unsigned char *s, size_t len)
+{
+	uint64_t	w, any = 0;
+	size_t		i;
+
+	for (i = 0; i + sizeof(w) <= len; i += sizeof(w)) {
+		memcpy(&w, s + i, sizeof(w));
+		any |= w;
+	}
+	for (; i < len; i++)
+		any |= s[i];
+	return ((any & UINT64_C(0x8080808080808080)) == 0);
 }
 
 /*
@@ -546,7 +586,7 @@ decode_map_key_cb(void *ctx, const unsigned char *key, size_t len)
 	struct decoder	*d = ctx;
 	int		 i;
 
-	if (!decode_is_utf8(key, len)) {
+	if (!decode_text_ok(d, key, len)) {
 		d->bad_utf8 = true;
 		return (0);
 	}
@@ -953,6 +993,9 @@ decode_tick(struct decoder *d, const void *buf, size_t len, int64_t now_ms,
 	d->cur = -1;
 	d->too_deep = false;
 	d->bad_utf8 = false;
+	d->in = buf;
+	d->in_len = len;
+	d->ascii = decode_is_ascii(buf, len);
 	d->top = DECODE_J_NONE;
 	memset(d->f, 0, sizeof(d->f));
 

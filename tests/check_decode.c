@@ -210,6 +210,16 @@ static const struct reject_case reject_cases[] = {
 	    DECODE_BAD_JSON, "invalid UTF-8" },
 	{ "{\"\xe0\x80\x80\":1," EXAMPLE_FIELDS "}", 0, DECODE_BAD_JSON,
 	    "invalid UTF-8" },
+	/*
+	 * All ASCII, yet the unescaped text is not UTF-8: yajl decodes a lone
+	 * low surrogate escape to ED B0 80 (the ASCII shortcut must not skip
+	 * unescaped strings or keys).
+	 */
+	{ "{\"note\":\"\\udc00\"," EXAMPLE_FIELDS "}", 0, DECODE_BAD_JSON,
+	    "invalid UTF-8" },
+	{ "{\"\\udfff\":1," EXAMPLE_FIELDS "}", 0, DECODE_BAD_JSON,
+	    "invalid UTF-8" },
+	{ WITH_SYM("\"BIN\\udc00\""), 0, DECODE_BAD_JSON, "invalid UTF-8" },
 	{ WITH_SYM("\"BIN\x01" "ANCE\""), 0, DECODE_BAD_JSON, NULL },
 	{ WITH_SYM("\"BIN\\qANCE\""), 0, DECODE_BAD_JSON, NULL },
 	{ "{\"a\":1}\0", 8, DECODE_BAD_JSON, NULL },
