@@ -624,9 +624,9 @@ sink_landed_answer(struct sink *s, uint64_t check, const char *body,
 			k++;
 		for (from = k; k < n && v[2 * k] == (int64_t)i; k++)
 			continue;
-		if (s->parts[i].check == check)
-			sink_checked(s, (int32_t)i, v + 2 * from, k - from,
-			    now_us, wall_ms);
+		if (s->parts[i].check == check)	/* v is NULL when n is 0 */
+			sink_checked(s, (int32_t)i, k > from ? v + 2 * from :
+			    NULL, k - from, now_us, wall_ms);
 	}
 	free(v);
 	sink_pump(s, now_us);
