@@ -664,8 +664,9 @@ sink_checked(struct sink *s, int32_t p, const int64_t *pairs, size_t n,
 	buf_init(&pp->held);
 	s->bytes -= held.len;
 	m.partition = p;
-	for (h = held.data, end = h + held.len; h < end;
-	    h += SINK_HELD_HDR + len) {
+	h = held.data;
+	end = held.len > 0 ? h + held.len : h;	/* data is NULL when empty */
+	for (; h < end; h += SINK_HELD_HDR + len) {
 		m.offset = (int64_t)rowenc_le(h, 8);
 		m.timestamp_ms = (int64_t)rowenc_le(h + 8, 8);
 		len = (size_t)rowenc_le(h + 16, 4);
