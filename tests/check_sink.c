@@ -1463,6 +1463,41 @@ START_TEST(test_sink_check_split)
 }
 END_TEST
 
+/*
+ * A landed insert's buffers serve the next batch (no new megabytes to
+ * map and fault in per batch); the spare holds one set at most and is
+ * empty of data.
+ */
+START_TEST(test_sink_spare_buffers)
+{
+	struct sink_insert	*a, *b, *c;
+	const uint8_t		*body;
+	const struct sink_row	*rows;
+
+	cf.max_inflight = 2;
+	start(1);
+	feed_valid(0, 0, 3, T0);
+	a = expect_only_insert();
+	feed_valid(0, 3, 3, T0);
+	b = expect_only_insert();
+	body = a->body.data;
+	rows = a->rows;
+	answer(a, 200, "", T0);
+	answer(b, 200, "", T0);
+	ck_assert_ptr_eq(sk->spare.body.data, body);
+	ck_assert_uint_eq(sk->spare.body.len, 0);
+	ck_assert_ptr_eq(sk->spare.rows, rows);
+	ck_assert_uint_eq(sink_buffered_bytes(sk), 0);
+	feed_valid(0, 6, 3, T0);
+	collect();
+	c = nth_kind(SINK_ACT_INSERT, 0)->insert;
+	ck_assert_ptr_eq(c->body.data, body);
+	ck_assert_ptr_eq(c->rows, rows);
+	ck_assert_ptr_null(sk->spare.body.data);
+	ck_assert_uint_eq(c->nrows, 3);
+}
+END_TEST
+
 /* A small xorshift generator for the simulation. */
 static uint64_t
 rnd_next(uint64_t *s)
@@ -1996,6 +2031,7 @@ sink_suite(void)
 	tcase_add_test(tc, test_sink_drain_closes_partial);
 	tcase_add_test(tc, test_sink_drain_no_resume);
 	tcase_add_test(tc, test_sink_free_releases_everything);
+	tcase_add_test(tc, test_sink_spare_buffers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("partitions");
