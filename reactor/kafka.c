@@ -39,7 +39,7 @@ static void	kafka_log_cb(const rd_kafka_t *, int, const char *,
 		    const char *);
 static void	kafka_pause_list(struct svc *,
 		    rd_kafka_topic_partition_list_t *, bool);
-static void	kafka_resume_wake(struct svc *,
+static void	kafka_resumed_note(struct svc *,
 		    rd_kafka_topic_partition_list_t *);
 static void	kafka_fatal_cb(evutil_socket_t, short, void *);
 static void	kafka_wakeup_cb(evutil_socket_t, short, void *);
@@ -86,6 +86,7 @@ kafka_start(struct svc *svc)
 	char					 errstr[512];
 	size_t					 i;
 
+	svc->kafka_resumed = -1;
 	kc = rd_kafka_conf_new();
 	kafka_set(kc, "bootstrap.servers", c->kafka_brokers);
 	kafka_set(kc, "group.id", c->kafka_group);
@@ -441,9 +442,25 @@ kafka_pause_list(struct svc *svc, rd_kafka_topic_partition_list_t *l,
 		rd_kafka_pause_partitions(svc->rk, l);
 	else {
 		rd_kafka_resume_partitions(svc->rk, l);
-		kafka_resume_wake(svc, l);
+		kafka_resumed_note(svc, l);
 	}
 	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Note a partition of l that has a position, for kafka_resume_wake. */
+static void
+kafka_resumed_note(struct svc *svc, rd_kafka_topic_partition_list_t *l)
+{
+	int	i;
+
+	if (rd_kafka_position(svc->rk, l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return;
+	for (i = 0; i < l->cnt; i++) {
+		if (l->elems[i].offset >= 0) {
+			svc->kafka_resumed = l->elems[i].partition;
+			return;
+		}
+	}
 }
 
 /*
@@ -451,32 +468,33 @@ kafka_pause_list(struct svc *svc, rd_kafka_topic_partition_list_t *l,
  * which then fetches it only on its next fetch response, op or 1 s
  * timeout: a 1 s stall at start in about one catch-up of three, when
  * every partition with data was paused for its resume check.  A seek
- * does wake it: each resumed partition that has a position is sought to
- * it (where its fetch resumes anyway; pausing purged what was queued).
+ * does wake it, and the broker thread then looks at every partition.
+ * So once per loop_apply pass that resumed any, one resumed partition
+ * that has a position is sought to it: where its fetch resumes anyway
+ * (pausing saved the application's offset and purged what was queued),
+ * so nothing is skipped or repeated.  One seek, not one per partition:
+ * each wakes the broker thread for a look at all of them.
  */
-static void
-kafka_resume_wake(struct svc *svc, rd_kafka_topic_partition_list_t *l)
+void
+kafka_resume_wake(struct svc *svc)
 {
-	rd_kafka_topic_partition_list_t	*seek;
+	rd_kafka_topic_partition_list_t	*l;
 	rd_kafka_error_t		*error;
-	int				 i;
 
-	if (rd_kafka_position(svc->rk, l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+	if (svc->kafka_resumed < 0 || svc->rk == NULL)
 		return;
-	seek = rd_kafka_topic_partition_list_new(l->cnt);
-	for (i = 0; i < l->cnt; i++) {
-		if (l->elems[i].offset >= 0)
-			rd_kafka_topic_partition_list_add(seek,
-			    l->elems[i].topic, l->elems[i].partition)->offset =
-			    l->elems[i].offset;
-	}
-	if (seek->cnt > 0 &&
-	    (error = rd_kafka_seek_partitions(svc->rk, seek, 0)) != NULL) {
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, svc->conf->kafka_topic,
+	    svc->kafka_resumed);
+	svc->kafka_resumed = -1;
+	if (rd_kafka_position(svc->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    l->elems[0].offset >= 0 &&
+	    (error = rd_kafka_seek_partitions(svc->rk, l, 0)) != NULL) {
 		log_warnx("kafka: seek after resume: %s",
 		    rd_kafka_error_string(error));
 		rd_kafka_error_destroy(error);
 	}
-	rd_kafka_topic_partition_list_destroy(seek);
+	rd_kafka_topic_partition_list_destroy(l);
 }
 
 /*

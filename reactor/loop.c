@@ -70,6 +70,7 @@ loop_apply(struct svc *svc)
 			break;
 		}
 	}
+	kafka_resume_wake(svc);
 	timer_flush_arm(svc, sink_next_deadline(svc->sink));
 	if (svc->kafka_waiting && !sink_saturated(svc->sink)) {
 		svc->kafka_waiting = false;

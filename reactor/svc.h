@@ -65,6 +65,7 @@ struct svc {
 	int64_t			 kafka_burst_bytes;
 	int64_t			 kafka_burst_msgs;
 	uint64_t		 kafka_fetch_wakeups;
+	int32_t			 kafka_resumed;	/* see kafka_resume_wake; -1 */
 
 	/* Timers. */
 	struct event		*ev_flush;
@@ -140,6 +141,7 @@ void		kafka_serve(struct svc *, bool);
 void		kafka_store(struct svc *, int32_t, int64_t);
 void		kafka_pause(struct svc *, bool);
 void		kafka_pause_one(struct svc *, int32_t, bool);
+void		kafka_resume_wake(struct svc *);
 void		kafka_close(struct svc *);
 bool		kafka_is_closed(struct svc *);
 void		kafka_free(struct svc *);
