@@ -49,6 +49,7 @@ static void	kafka_tell_sink(struct svc *,
 		    const rd_kafka_topic_partition_list_t *, bool);
 static int64_t	kafka_get_int(rd_kafka_conf_t *, const char *);
 static void	kafka_seek_cb(void *, int32_t, int64_t, int64_t);
+static bool	kafka_seek_one(struct svc *, int32_t, int64_t, const char *);
 static void	kafka_wake_fetcher(struct svc *);
 
 /* Set one librdkafka property or stop with its own explanation. */
@@ -359,10 +360,8 @@ kafka_seek_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
 static void
 kafka_wake_fetcher(struct svc *svc)
 {
-	struct kafka_seek		 ks = { -1, 0, 0, 0, 0 };
-	int				 assigned;
-	rd_kafka_topic_partition_list_t	*l;
-	rd_kafka_error_t		*error;
+	struct kafka_seek	ks = { -1, 0, 0, 0, 0 };
+	int			assigned;
 
 	if (svc->kafka_paused || svc->drain >= DRAIN_CLOSING_CONSUMER)
 		return;
@@ -370,21 +369,35 @@ kafka_wake_fetcher(struct svc *svc)
 	assigned = kafka_lag_each(svc, kafka_seek_cb, &ks);
 	if (ks.partition < 0 || (ks.lag == 0 && ks.known == assigned))
 		return;
+	if (!kafka_seek_one(svc, ks.partition, ks.position,
+	    "to wake the fetcher"))
+		return;
+	svc->kafka_fetch_wakeups++;
+	log_debug("%s: %s/%d@%lld after %lld messages, lag %lld", __func__,
+	    svc->conf->kafka_topic, ks.partition, (long long)ks.position,
+	    (long long)svc->kafka_burst_msgs, (long long)ks.lag);
+}
+
+/*
+ * Seek partition p to offset without waiting (a seek is an operation for
+ * its broker thread, which wakes it); false, logged with why, on failure.
+ */
+static bool
+kafka_seek_one(struct svc *svc, int32_t p, int64_t offset, const char *why)
+{
+	rd_kafka_topic_partition_list_t	*l;
+	rd_kafka_error_t		*error;
+
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, svc->conf->kafka_topic,
-	    ks.partition)->offset = ks.position;
-	if ((error = rd_kafka_seek_partitions(svc->rk, l, 0)) != NULL) {
-		log_warnx("kafka: seek to wake the fetcher: %s",
-		    rd_kafka_error_string(error));
-		rd_kafka_error_destroy(error);
-	} else {
-		svc->kafka_fetch_wakeups++;
-		log_debug("%s: %s/%d@%lld after %lld messages, lag %lld",
-		    __func__, svc->conf->kafka_topic, ks.partition,
-		    (long long)ks.position, (long long)svc->kafka_burst_msgs,
-		    (long long)ks.lag);
-	}
+	    p)->offset = offset;
+	error = rd_kafka_seek_partitions(svc->rk, l, 0);
 	rd_kafka_topic_partition_list_destroy(l);
+	if (error == NULL)
+		return (true);
+	log_warnx("kafka: seek %s: %s", why, rd_kafka_error_string(error));
+	rd_kafka_error_destroy(error);
+	return (false);
 }
 
 /* The queue's pipe is readable: empty it, then serve the queue. */
@@ -479,22 +492,21 @@ void
 kafka_resume_wake(struct svc *svc)
 {
 	rd_kafka_topic_partition_list_t	*l;
-	rd_kafka_error_t		*error;
+	int64_t				 position = -1;
 
 	if (svc->kafka_resumed < 0 || svc->rk == NULL)
 		return;
+	/* Read again: the loop may have polled since the resume was noted. */
 	l = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(l, svc->conf->kafka_topic,
 	    svc->kafka_resumed);
-	svc->kafka_resumed = -1;
-	if (rd_kafka_position(svc->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-	    l->elems[0].offset >= 0 &&
-	    (error = rd_kafka_seek_partitions(svc->rk, l, 0)) != NULL) {
-		log_warnx("kafka: seek after resume: %s",
-		    rd_kafka_error_string(error));
-		rd_kafka_error_destroy(error);
-	}
+	if (rd_kafka_position(svc->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		position = l->elems[0].offset;
 	rd_kafka_topic_partition_list_destroy(l);
+	if (position >= 0)
+		(void)kafka_seek_one(svc, svc->kafka_resumed, position,
+		    "after resume");
+	svc->kafka_resumed = -1;
 }
 
 /*
