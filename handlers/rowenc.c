@@ -74,6 +74,34 @@ rowenc_reject(struct buf *b, enum schema_dialect d,
 	buf_add_le32(b, (uint32_t)r->raw_size);
 }
 
+/*
+ * The Kafka partition and offset of one row of table t as rowenc_tick() or
+ * rowenc_reject() wrote it (row is exactly that row's bytes).  A tick row
+ * ends with them; a reject row has them after its time and topic.
+ */
+void
+rowenc_origin(const uint8_t *row, size_t len, enum schema_table t,
+    enum schema_dialect d, int32_t *partition, int64_t *offset)
+{
+	const uint8_t	*p = row;
+	size_t		 slen = 0;
+	int		 shift;
+
+	if (t == SCHEMA_TICKS) {
+		p = row + len - 12;
+	} else {
+		p += d == SCHEMA_CURRENT ? 8 : 12;
+		for (shift = 0; shift < 63; shift += 7) {
+			slen |= (size_t)(*p & 0x7f) << shift;
+			if ((*p++ & 0x80) == 0)
+				break;
+		}
+		p += slen;
+	}
+	*partition = (int32_t)rowenc_le(p, 4);
+	*offset = (int64_t)rowenc_le(p + 4, 8);
+}
+
 /* Read an n-byte little-endian value. */
 uint64_t
 rowenc_le(const uint8_t *p, int n)

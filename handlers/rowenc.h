@@ -37,6 +37,9 @@ void	rowenc_reject(struct buf *, enum schema_dialect,
 /* Read back one tick row; topic in the origin is left alone. */
 int	rowenc_tick_parse(const uint8_t *, size_t, enum schema_dialect,
 	    struct tick *, struct rowenc_origin *);
+/* The partition and offset stored in one row of a table. */
+void	rowenc_origin(const uint8_t *, size_t, enum schema_table,
+	    enum schema_dialect, int32_t *, int64_t *);
 /* Read an n-byte little-endian value. */
 uint64_t rowenc_le(const uint8_t *, int);
 /* Render a tick as one JSON line into buf; returns the length. */

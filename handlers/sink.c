@@ -72,7 +72,7 @@ static void			 sink_process(struct sink *, struct sink_part *,
 static void			 sink_commits(struct sink *);
 static void			 sink_filter(struct sink *, struct sink_insert *);
 static bool			 sink_row_is_ours(const struct sink *,
-				    const struct sink_row *);
+				    const struct sink_insert *, uint32_t);
 static bool			 sink_is_sending(const struct sink *, int32_t);
 static void			 sink_queries(struct sink *, uint64_t);
 static void			 sink_after_send(struct sink *, uint64_t);
@@ -83,8 +83,7 @@ static void			 sink_insert_free(struct sink *,
 static struct sink_insert	*sink_open(struct sink *, enum schema_table,
 				    uint64_t);
 static void			 sink_row_added(struct sink *,
-				    struct sink_insert *, size_t, int32_t, int64_t,
-				    uint64_t);
+				    struct sink_insert *, size_t, int32_t, uint64_t);
 static void			 sink_close(struct sink *, enum schema_table,
 				    enum batch_decision);
 static void			 sink_push(struct sink *,
@@ -331,13 +330,28 @@ sink_revoke(struct sink *s, int32_t p)
 	}
 }
 
-/* Is row r still ours: its partition assigned, in the same assignment? */
-static bool
-sink_row_is_ours(const struct sink *s, const struct sink_row *r)
+/* The partition and offset of row i of ins, read from its bytes. */
+static void
+sink_row_origin(enum schema_dialect d, const struct sink_insert *ins,
+    uint32_t i, int32_t *p, int64_t *offset)
 {
-	return (offsets_is_assigned(s->offsets, r->partition) &&
-	    (size_t)r->partition < s->nparts &&
-	    s->parts[r->partition].gen == r->gen);
+	uint32_t	from = i == 0 ? 0 : ins->rows[i - 1].end;
+
+	rowenc_origin(ins->body.data + from, ins->rows[i].end - from,
+	    ins->table, d, p, offset);
+}
+
+/* Is row i of ins still ours: its partition assigned, the same assignment? */
+static bool
+sink_row_is_ours(const struct sink *s, const struct sink_insert *ins,
+    uint32_t i)
+{
+	int32_t	p;
+	int64_t	offset;
+
+	sink_row_origin(s->conf.dialect, ins, i, &p, &offset);
+	return (offsets_is_assigned(s->offsets, p) &&
+	    (size_t)p < s->nparts && s->parts[p].gen == ins->rows[i].gen);
 }
 
 /* Does an insert being sent or probed hold rows of partition p? */
@@ -346,13 +360,16 @@ sink_is_sending(const struct sink *s, int32_t p)
 {
 	const struct sink_insert	*ins;
 	uint32_t			 i;
+	int32_t				 rp;
+	int64_t				 offset;
 
 	TAILQ_FOREACH(ins, &s->all, all_entry) {
 		if (ins->state != SINK_INSERT_INFLIGHT &&
 		    ins->state != SINK_INSERT_PROBING)
 			continue;
 		for (i = 0; i < ins->nrows; i++) {
-			if (ins->rows[i].partition == p)
+			sink_row_origin(s->conf.dialect, ins, i, &rp, &offset);
+			if (rp == p)
 				return (true);
 		}
 	}
@@ -371,7 +388,7 @@ sink_filter(struct sink *s, struct sink_insert *ins)
 	uint32_t	i, n = 0, from;
 
 	for (i = 0; i < ins->nrows; i++) {
-		if (!sink_row_is_ours(s, &ins->rows[i]))
+		if (!sink_row_is_ours(s, ins, i))
 			break;
 	}
 	if (i == ins->nrows)
@@ -380,7 +397,7 @@ sink_filter(struct sink *s, struct sink_insert *ins)
 	buf_init(&body);
 	for (i = 0; i < ins->nrows; i++) {
 		from = i == 0 ? 0 : ins->rows[i - 1].end;
-		if (!sink_row_is_ours(s, &ins->rows[i]))
+		if (!sink_row_is_ours(s, ins, i))
 			continue;
 		buf_add(&body, ins->body.data + from, ins->rows[i].end - from);
 		ins->rows[n] = ins->rows[i];
@@ -417,10 +434,10 @@ sink_open(struct sink *s, enum schema_table t, uint64_t now_us)
 	return (ins);
 }
 
-/* A row of grown bytes from p@offset was appended; close ins if full. */
+/* A row of grown bytes from partition p was appended; close ins if full. */
 static void
 sink_row_added(struct sink *s, struct sink_insert *ins, size_t grown,
-    int32_t p, int64_t offset, uint64_t now_us)
+    int32_t p, uint64_t now_us)
 {
 	enum batch_decision	d;
 
@@ -430,7 +447,7 @@ sink_row_added(struct sink *s, struct sink_insert *ins, size_t grown,
 		    sizeof *ins->rows);
 	}
 	ins->rows[ins->nrows++] = (struct sink_row){ (uint32_t)ins->body.len,
-	    p, offset, s->parts[p].gen };
+	    s->parts[p].gen };
 	s->bytes += grown + sizeof *ins->rows;
 	d = batch_check(&s->conf.limits, ins->nrows, ins->body.len,
 	    ins->opened_us, now_us);
@@ -615,8 +632,7 @@ sink_process(struct sink *s, struct sink_part *pp, const struct sink_msg *m,
 		rowenc_reject(&ins->body, s->conf.dialect, &r);
 	}
 	offsets_add(s->offsets, m->partition, m->offset, ins->id);
-	sink_row_added(s, ins, ins->body.len - before, m->partition,
-	    m->offset, now_us);
+	sink_row_added(s, ins, ins->body.len - before, m->partition, now_us);
 }
 
 /*
@@ -939,7 +955,7 @@ sink_server_reject(struct sink *s, struct sink_insert *ins, int code,
 	rowenc_reject(&rej->body, s->conf.dialect, &r);
 	rej->rows = xmalloc(sizeof *rej->rows);
 	rej->rows[0] = (struct sink_row){ (uint32_t)rej->body.len,
-	    r.origin.partition, r.origin.offset, ins->rows[0].gen };
+	    ins->rows[0].gen };
 	rej->nrows = rej->cap_rows = 1;
 	rej->parent = ins;
 	rej->state = SINK_INSERT_QUEUED;
@@ -1050,15 +1066,35 @@ sink_probe_done(struct sink *s, struct sink_insert *ins,
  * the answer is matched against the insert's rows by sink_probe_answer.
  */
 char *
-sink_probe_sql(const struct sink_insert *ins, const char *db,
-    const char *name, const char *topic)
+sink_probe_sql(const struct sink_insert *ins, enum schema_dialect d,
+    const char *db, const char *name, const char *topic)
 {
-	struct buf	b;
-	char		tmp[128];
-	int64_t		lo, hi;
-	int32_t		p;
-	uint32_t	i, j;
+	struct sink_probe_range {
+		int32_t	p;
+		int64_t	lo, hi;
+	}		*r = NULL;
+	struct buf	 b;
+	char		 tmp[128];
+	int64_t		 offset;
+	int32_t		 p;
+	uint32_t	 i;
+	size_t		 j, nr = 0;
 	const char	*sep = "";
+
+	/* Each partition's range, in the order the rows first name them. */
+	for (i = 0; i < ins->nrows; i++) {
+		sink_row_origin(d, ins, i, &p, &offset);
+		for (j = 0; j < nr && r[j].p != p; j++)
+			continue;
+		if (j == nr) {
+			r = xreallocarray(r, ++nr, sizeof *r);
+			r[j] = (struct sink_probe_range){ p, offset, offset };
+		}
+		if (offset < r[j].lo)
+			r[j].lo = offset;
+		if (offset > r[j].hi)
+			r[j].hi = offset;
+	}
 
 	buf_init(&b);
 	snprintf(tmp, sizeof tmp, "SELECT kafka_partition, kafka_offset FROM "
@@ -1070,27 +1106,14 @@ sink_probe_sql(const struct sink_insert *ins, const char *db,
 		buf_add_str(&b, "' AND ");
 	}
 	buf_add_str(&b, "(");
-	for (i = 0; i < ins->nrows; i++) {
-		p = ins->rows[i].partition;
-		for (j = 0; j < i && ins->rows[j].partition != p; j++)
-			continue;
-		if (j < i)
-			continue;	/* partition done already */
-		lo = hi = ins->rows[i].offset;
-		for (j = i; j < ins->nrows; j++) {
-			if (ins->rows[j].partition != p)
-				continue;
-			if (ins->rows[j].offset < lo)
-				lo = ins->rows[j].offset;
-			if (ins->rows[j].offset > hi)
-				hi = ins->rows[j].offset;
-		}
+	for (j = 0; j < nr; j++) {
 		snprintf(tmp, sizeof tmp, "%s(kafka_partition = %d AND "
-		    "kafka_offset BETWEEN %lld AND %lld)", sep, p,
-		    (long long)lo, (long long)hi);
+		    "kafka_offset BETWEEN %lld AND %lld)", sep, r[j].p,
+		    (long long)r[j].lo, (long long)r[j].hi);
 		buf_add_str(&b, tmp);
 		sep = " OR ";
 	}
+	free(r);
 	buf_add_str(&b, ") FORMAT TabSeparated");
 	buf_add(&b, "", 1);
 	return ((char *)b.data);
@@ -1107,6 +1130,7 @@ sink_probe_answer(struct sink *s, struct sink_insert *ins, const char *body,
     size_t len, uint64_t now_us)
 {
 	int64_t		*v = NULL, key[2];
+	int32_t		 p;
 	size_t		 n = 0;
 	uint32_t	 i, kept = 0, from;
 	struct buf	 nb;
@@ -1118,8 +1142,8 @@ sink_probe_answer(struct sink *s, struct sink_insert *ins, const char *body,
 	s->bytes -= sink_insert_bytes(ins);
 	buf_init(&nb);
 	for (i = 0; i < ins->nrows; i++) {
-		key[0] = ins->rows[i].partition;
-		key[1] = ins->rows[i].offset;
+		sink_row_origin(s->conf.dialect, ins, i, &p, &key[1]);
+		key[0] = p;
 		if (n > 0 && bsearch(key, v, n, 2 * sizeof *v,
 		    schema_cmp_pair) != NULL)
 			continue;

@@ -49,11 +49,13 @@ enum sink_insert_state {
 	SINK_INSERT_SPLIT	/* waiting for its pieces */
 };
 
-/* Where one row of an insert ends, and which message it came from. */
+/*
+ * Where one row of an insert ends, and the assignment of its partition.
+ * Its partition and offset are columns of the row itself (rowenc_origin):
+ * a row costs its bytes and these eight.
+ */
 struct sink_row {
 	uint32_t	end;		/* byte offset after the row */
-	int32_t		partition;
-	int64_t		offset;
 	uint32_t	gen;		/* the partition's assignment */
 };
 
@@ -214,8 +216,9 @@ void		 sink_probe_done(struct sink *, struct sink_insert *,
 void		 sink_probe_answer(struct sink *, struct sink_insert *,
 		     const char *, size_t, uint64_t);
 /* The probe's SQL for ins in table db.name; returns allocated. */
-char		*sink_probe_sql(const struct sink_insert *, const char *,
-		     const char *, const char *);
+char		*sink_probe_sql(const struct sink_insert *,
+		     enum schema_dialect, const char *, const char *,
+		     const char *);
 void		 sink_token(const struct sink_insert *, char *, size_t);
 
 bool		 sink_next_action(struct sink *, struct sink_action *);

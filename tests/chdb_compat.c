@@ -1459,14 +1459,24 @@ compat_probe(struct compat *c, enum schema_table t, const char *topic,
 	const char		*table = t == SCHEMA_TICKS ? COMPAT_TICKS :
 				    COMPAT_REJECTS;
 	struct sink_insert	 ins;
-	struct sink_row		 row = { 0, p, offset, 0 };
+	struct sink_row		 row = { 0, 0 };
+	struct rowenc_origin	 o = { topic, p, offset, -1 };
+	struct rowenc_reject	 r = { o, 0, "bad_json", "", NULL, 0, 0 };
+	struct tick		 tick = { 0 };
 	char			*sql, *ans, want[64];
 
+	/* The probe reads p@offset from the row's bytes. */
 	memset(&ins, 0, sizeof ins);
 	ins.table = t;
+	if (t == SCHEMA_TICKS)
+		rowenc_tick(&ins.body, SCHEMA_CURRENT, &tick, &o);
+	else
+		rowenc_reject(&ins.body, SCHEMA_CURRENT, &r);
+	row.end = (uint32_t)ins.body.len;
 	ins.rows = &row;
 	ins.nrows = 1;
-	sql = sink_probe_sql(&ins, COMPAT_DB, table, topic);
+	sql = sink_probe_sql(&ins, SCHEMA_CURRENT, COMPAT_DB, table, topic);
+	buf_clear(&ins.body);
 	snprintf(want, sizeof want, "%" PRId32 "\t%" PRId64 "\n", p, offset);
 	if ((ans = compat_text(c, "probe", sql)) != NULL)
 		compat_check(c, strcmp(ans, there ? want : "") == 0,

@@ -461,6 +461,52 @@ START_TEST(test_rowenc_tick_json_truncates)
 END_TEST
 
 /* Builds the suite: tick rows, reject rows, and the JSON rendering. */
+/*
+ * rowenc_origin reads back the partition and offset of a row among others,
+ * for ticks and for rejects (whose topic may need a two-byte length).
+ */
+START_TEST(test_rowenc_origin)
+{
+	enum schema_dialect	d = _i ? SCHEMA_CURRENT : SCHEMA_LEGACY;
+	struct tick		t = example_tick();
+	struct rowenc_origin	o = { "price_ticks", 0, 0, -1 };
+	char			topic[201];
+	struct rowenc_reject	r = {
+		{ topic, 0, 0, 5 }, INT64_C(1757685800000), "bad_json", "x",
+		"{", 1, 64
+	};
+	size_t			from;
+	int32_t			p;
+	int64_t			offset;
+
+	memset(topic, 'q', sizeof topic - 1);
+	topic[sizeof topic - 1] = '\0';
+	o.partition = 3;
+	o.offset = 1;
+	rowenc_tick(&b, d, &t, &o);
+	from = b.len;
+	o.partition = INT32_MAX;
+	o.offset = INT64_MAX;
+	rowenc_tick(&b, d, &t, &o);
+	rowenc_origin(b.data + from, b.len - from, SCHEMA_TICKS, d, &p,
+	    &offset);
+	ck_assert_int_eq(p, INT32_MAX);
+	ck_assert_int_eq(offset, INT64_MAX);
+
+	buf_clear(&b);
+	r.origin.partition = 1;
+	rowenc_reject(&b, d, &r);
+	from = b.len;
+	r.origin.partition = 640;
+	r.origin.offset = INT64_C(123456789012);
+	rowenc_reject(&b, d, &r);
+	rowenc_origin(b.data + from, b.len - from, SCHEMA_REJECTS, d, &p,
+	    &offset);
+	ck_assert_int_eq(p, 640);
+	ck_assert_int_eq(offset, INT64_C(123456789012));
+}
+END_TEST
+
 static Suite *
 rowenc_suite(void)
 {
@@ -488,6 +534,7 @@ rowenc_suite(void)
 	tcase_add_loop_test(tc, test_rowenc_reject_raw_at_cap, 0, 2);
 	tcase_add_loop_test(tc, test_rowenc_reject_null_raw, 0, 2);
 	tcase_add_test(tc, test_rowenc_reject_raw_max_zero);
+	tcase_add_loop_test(tc, test_rowenc_origin, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("json");

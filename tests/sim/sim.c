@@ -1331,14 +1331,11 @@ sim_push_insert(struct sim *m, struct sim_pend *pd)
 		    "%u", (unsigned long long)ins->id, n, ins->nrows);
 	for (i = 0; i < ins->nrows; i++) {
 		r = &m->rows[i];
-		if (r->end != ins->rows[i].end ||
-		    r->p != ins->rows[i].partition ||
-		    r->o != ins->rows[i].offset)
+		if (r->end != ins->rows[i].end)
 			sim_fail(m, "insert #%llu row %u: body says p%d@%lld "
-			    "ending at %zu, row table p%d@%lld ending at %u",
+			    "ending at %zu, row table ending at %u",
 			    (unsigned long long)ins->id, i, r->p,
-			    (long long)r->o, r->end, ins->rows[i].partition,
-			    (long long)ins->rows[i].offset, ins->rows[i].end);
+			    (long long)r->o, r->end, ins->rows[i].end);
 		if (r->p < 0 || r->p >= m->nparts || r->o < 0 ||
 		    r->o >= SIM_MAXLOG || m->log[r->p].kind[r->o] == SIM_GAP)
 			sim_fail(m, "insert #%llu row %u: p%d@%lld is not in "
@@ -1397,8 +1394,12 @@ sim_push_probe(struct sim *m, struct sim_pend *pd)
 	if (ins->nrows == 0)
 		sim_fail(m, "probe of an empty insert #%llu",
 		    (unsigned long long)ins->id);
-	pd->probe_p = ins->rows[0].partition;
-	pd->probe_o = ins->rows[0].offset;
+	if (sim_parse_body(m, ins->table, ins->body.data,
+	    ins->body.len) != (long)ins->nrows)
+		sim_fail(m, "probe of insert #%llu: body and row table differ",
+		    (unsigned long long)ins->id);
+	pd->probe_p = m->rows[0].p;
+	pd->probe_o = m->rows[0].o;
 	m->ninflight++;
 }
 
@@ -2362,9 +2363,14 @@ sim_answer(struct sim *m, size_t i)
 			size_t	 size = 0, present = 0;
 			FILE	*f = open_memstream(&text, &size);
 
+			if (sim_parse_body(m, op->table, op->ins->body.data,
+			    op->ins->body.len) != (long)op->ins->nrows)
+				sim_fail(m, "probed insert #%llu: body and row "
+				    "table differ",
+				    (unsigned long long)op->ins_id);
 			for (k = 0; k < op->ins->nrows; k++) {
-				p = op->ins->rows[k].partition;
-				q = op->ins->rows[k].offset;
+				p = m->rows[k].p;
+				q = m->rows[k].o;
 				if ((op->table == SCHEMA_TICKS ?
 				    m->tab[p].ticks[q] :
 				    m->tab[p].rejects[q]) == 0)
