@@ -30,6 +30,7 @@
 #include "xmalloc.h"
 
 #define KAFKA_POLL_BUDGET	5000	/* messages per wake-up */
+#define KAFKA_NUDGE_MS		50	/* see kafka_nudge_cb */
 
 static void	kafka_set(rd_kafka_conf_t *, const char *, const char *);
 static void	kafka_rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
@@ -48,9 +49,12 @@ static void	kafka_message(struct svc *, rd_kafka_message_t *, uint64_t,
 static void	kafka_tell_sink(struct svc *,
 		    const rd_kafka_topic_partition_list_t *, bool);
 static int64_t	kafka_get_int(rd_kafka_conf_t *, const char *);
+static void	kafka_fit_message_max(rd_kafka_conf_t *, const struct conf *);
 static void	kafka_seek_cb(void *, int32_t, int64_t, int64_t);
 static bool	kafka_seek_one(struct svc *, int32_t, int64_t, const char *);
-static void	kafka_wake_fetcher(struct svc *);
+static bool	kafka_wake_fetcher(struct svc *, const char *);
+static void	kafka_nudge_arm(struct svc *);
+static void	kafka_nudge_cb(evutil_socket_t, short, void *);
 
 /* Set one librdkafka property or stop with its own explanation. */
 static void
@@ -76,6 +80,28 @@ kafka_get_int(rd_kafka_conf_t *kc, const char *key)
 	return (strtoll(value, NULL, 10));
 }
 
+/*
+ * librdkafka refuses a fetch.max.bytes below message.max.bytes (a
+ * producer's bound, 1000000 by default, that a consumer does not use):
+ * unless the user set it, it follows fetch.max.bytes down.
+ */
+static void
+kafka_fit_message_max(rd_kafka_conf_t *kc, const struct conf *c)
+{
+	char	value[32];
+	int64_t	fetch_max = kafka_get_int(kc, "fetch.max.bytes");
+	size_t	i;
+
+	for (i = 0; i < c->kafka_nprops; i++) {
+		if (strcmp(c->kafka_props[i].key, "message.max.bytes") == 0)
+			return;
+	}
+	if (kafka_get_int(kc, "message.max.bytes") <= fetch_max)
+		return;
+	snprintf(value, sizeof value, "%lld", (long long)fetch_max);
+	kafka_set(kc, "message.max.bytes", value);
+}
+
 /* Create the consumer, wire its queue to the loop, subscribe. */
 void
 kafka_start(struct svc *svc)
@@ -97,15 +123,18 @@ kafka_start(struct svc *svc)
 	kafka_set(kc, "partition.assignment.strategy", "cooperative-sticky");
 	/*
 	 * Memory: librdkafka holds at most this much prefetched (the
-	 * fetcher stops there, see kafka_wake_fetcher), and one fetch
-	 * response, which the messages of it keep alive, at most
-	 * fetch.max.bytes; both beat the defaults of 64 and 50 MiB by far
-	 * at catch-up speed (bench/RESULTS.md).  Users may override them.
+	 * fetcher stops there, see kafka_wake_fetcher), in fetch responses
+	 * of at most fetch.max.bytes each, which the messages of them keep
+	 * alive; both beat the defaults of 64 and 50 MiB by far at
+	 * catch-up speed (bench/RESULTS.md).  Responses of half the limit
+	 * let the fetcher bring in the next while the loop drains one.
+	 * Users may override both.
 	 */
 	kafka_set(kc, "queued.max.messages.kbytes", "1024");
-	kafka_set(kc, "fetch.max.bytes", "1048576");
+	kafka_set(kc, "fetch.max.bytes", "524288");
 	for (i = 0; i < c->kafka_nprops; i++)
 		kafka_set(kc, c->kafka_props[i].key, c->kafka_props[i].value);
+	kafka_fit_message_max(kc, c);
 	svc->kafka_queue_max_bytes =
 	    kafka_get_int(kc, "queued.max.messages.kbytes") * 1024;
 	svc->kafka_queue_min_msgs = kafka_get_int(kc, "queued.min.messages");
@@ -129,6 +158,7 @@ kafka_start(struct svc *svc)
 	svc->ev_kafka = event_new(svc->base, svc->kpipe[0],
 	    EV_READ | EV_PERSIST, kafka_wakeup_cb, svc);
 	event_add(svc->ev_kafka, NULL);
+	svc->ev_kafka_nudge = evtimer_new(svc->base, kafka_nudge_cb, svc);
 
 	topics = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(topics, c->kafka_topic,
@@ -278,6 +308,7 @@ kafka_serve(struct svc *svc, bool backpressure)
 	rd_kafka_message_t	*m;
 	int64_t			 wall_ms;
 	int			 n;
+	char			 why[64];
 
 	if (svc->rk == NULL)
 		return;
@@ -304,17 +335,56 @@ kafka_serve(struct svc *svc, bool backpressure)
 	if (n == KAFKA_POLL_BUDGET || svc->kafka_waiting)
 		return;
 	/*
-	 * The queue ran empty.  A run of messages since it was last empty of
-	 * half the fetcher's queue limit or more means the queue came near
-	 * the limit, where the fetcher may have stopped (kafka_wake_fetcher).
-	 * A fetcher slower than the loop can pass it too (one response may
-	 * be as large); the seek then costs at most the in-flight response's
-	 * part for the least-behind partition.
+	 * The queue ran empty.  Had the fetcher stopped at its limit, all
+	 * that was queued then came out since the queue was last empty: a
+	 * run as large as the limit (kafka_wake_fetcher; 3/4 of it, as
+	 * messages of a partition sought since are counted there until
+	 * dropped).  A shorter run is a fetcher that did not stop: it holds
+	 * one response while the loop drains the other, and a seek would
+	 * only throw away part of the response in flight.
 	 */
-	if (svc->kafka_burst_bytes * 2 >= svc->kafka_queue_max_bytes ||
-	    svc->kafka_burst_msgs * 2 >= svc->kafka_queue_min_msgs)
-		kafka_wake_fetcher(svc);
+	if (svc->kafka_burst_bytes * 4 >= svc->kafka_queue_max_bytes * 3 ||
+	    svc->kafka_burst_msgs * 4 >= svc->kafka_queue_min_msgs * 3) {
+		snprintf(why, sizeof why, "after %lld messages",
+		    (long long)svc->kafka_burst_msgs);
+		kafka_wake_fetcher(svc, why);
+	}
 	svc->kafka_burst_bytes = svc->kafka_burst_msgs = 0;
+	kafka_nudge_arm(svc);
+}
+
+/* (Re)start the nudge timer: it fires once the queue stays empty. */
+static void
+kafka_nudge_arm(struct svc *svc)
+{
+	struct timeval	tv = { 0, KAFKA_NUDGE_MS * 1000 };
+
+	evtimer_add(svc->ev_kafka_nudge, &tv);
+}
+
+/*
+ * The queue ran empty KAFKA_NUDGE_MS ago and nothing came since.  While
+ * Kafka has more for us, the fetcher sleeps when it should not: at times
+ * librdkafka 2.0.2 takes up a seek (above) and still fetches nothing until
+ * its one-second timeout.  Wake it again, and again after as long, until
+ * messages come or there is nothing left to read.  Messages waiting in the
+ * queue (the sink is saturated, or the loop is about to read them) are no
+ * sleeping fetcher.
+ */
+static void
+kafka_nudge_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct svc	*svc = arg;
+	char		 why[64];
+
+	(void)fd;
+	(void)kind;
+	if (svc->kafka_waiting || rd_kafka_queue_length(svc->kq) > 0)
+		return;
+	snprintf(why, sizeof why, "after %d ms without messages",
+	    KAFKA_NUDGE_MS);
+	if (kafka_wake_fetcher(svc, why))
+		kafka_nudge_arm(svc);
 }
 
 /* What kafka_seek_cb finds: the partition to seek, and the lag in all. */
@@ -357,25 +427,27 @@ kafka_seek_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
  * again for every partition it leads.  The partition with the least lag is
  * taken, so that a fetch in flight after all loses the least.
  */
-static void
-kafka_wake_fetcher(struct svc *svc)
+static bool
+kafka_wake_fetcher(struct svc *svc, const char *why)
 {
 	struct kafka_seek	ks = { -1, 0, 0, 0, 0 };
 	int			assigned;
 
-	if (svc->kafka_paused || svc->drain >= DRAIN_CLOSING_CONSUMER)
-		return;
+	if (svc->rk == NULL || svc->kafka_paused ||
+	    svc->drain >= DRAIN_CLOSING_CONSUMER)
+		return (false);
 	/* Nothing more to read, unless a partition was never fetched yet. */
 	assigned = kafka_lag_each(svc, kafka_seek_cb, &ks);
 	if (ks.partition < 0 || (ks.lag == 0 && ks.known == assigned))
-		return;
+		return (false);
 	if (!kafka_seek_one(svc, ks.partition, ks.position,
 	    "to wake the fetcher"))
-		return;
+		return (false);
 	svc->kafka_fetch_wakeups++;
-	log_debug("%s: %s/%d@%lld after %lld messages, lag %lld", __func__,
-	    svc->conf->kafka_topic, ks.partition, (long long)ks.position,
-	    (long long)svc->kafka_burst_msgs, (long long)ks.lag);
+	log_debug("%s: %s/%d@%lld %s, lag %lld", __func__,
+	    svc->conf->kafka_topic, ks.partition, (long long)ks.position, why,
+	    (long long)ks.lag);
+	return (true);
 }
 
 /*
@@ -564,6 +636,8 @@ kafka_free(struct svc *svc)
 	rd_kafka_queue_destroy(svc->kq);
 	if (svc->ev_kafka != NULL)
 		event_free(svc->ev_kafka);
+	if (svc->ev_kafka_nudge != NULL)
+		event_free(svc->ev_kafka_nudge);
 	rd_kafka_destroy(svc->rk);
 	close(svc->kpipe[0]);
 	close(svc->kpipe[1]);

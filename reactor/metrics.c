@@ -216,7 +216,8 @@ metrics_render(struct svc *svc, struct evbuffer *b)
 	    "Kafka messages consumed.", "%llu",
 	    (unsigned long long)st->messages);
 	METRIC(b, "ticksink_kafka_fetch_wakeups_total", "counter",
-	    "Times the Kafka fetcher was woken after a full queue drained.",
+	    "Times the Kafka fetcher was woken: a full queue drained, or "
+	    "50 ms without messages while Kafka held more.",
 	    "%llu", (unsigned long long)svc->kafka_fetch_wakeups);
 	METRIC(b, "ticksink_rows_landed_total", "counter",
 	    "Ticks acknowledged by ClickHouse in the ticks table.", "%llu",

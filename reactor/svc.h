@@ -55,6 +55,7 @@ struct svc {
 	rd_kafka_queue_t	*kq;
 	int			 kpipe[2];
 	struct event		*ev_kafka;
+	struct event		*ev_kafka_nudge;	/* kafka_nudge_cb */
 	bool			 kafka_paused;
 	bool			 kafka_closing;
 	uint64_t		 last_poll_us;
