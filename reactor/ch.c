@@ -215,8 +215,9 @@ ch_probe(struct svc *svc, struct sink_insert *ins)
 {
 	char	*sql;
 
-	sql = sink_probe_sql(ins, svc->boot.caps.dialect, svc->conf->ch_database,
-	    svc->boot.tables[ins->table], svc->conf->kafka_topic);
+	sql = sink_probe_sql(ins, svc->boot.caps.dialect,
+	    svc->conf->ch_database, svc->boot.tables[ins->table],
+	    svc->conf->kafka_topic);
 	http_post(svc, svc->query_url, sql, strlen(sql), sql,
 	    ch_probe_done_cb, ins);
 }

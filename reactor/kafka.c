@@ -49,7 +49,8 @@ static void	kafka_message(struct svc *, rd_kafka_message_t *, uint64_t,
 static void	kafka_tell_sink(struct svc *,
 		    const rd_kafka_topic_partition_list_t *, bool);
 static int64_t	kafka_get_int(rd_kafka_conf_t *, const char *);
-static void	kafka_fit_message_max(rd_kafka_conf_t *, const struct conf *);
+static void	kafka_fit_message_max(rd_kafka_conf_t *,
+		    const struct conf *);
 static void	kafka_seek_cb(void *, int32_t, int64_t, int64_t);
 static bool	kafka_seek_one(struct svc *, int32_t, int64_t, const char *);
 static bool	kafka_wake_fetcher(struct svc *, const char *);
@@ -89,9 +90,10 @@ static void
 kafka_fit_message_max(rd_kafka_conf_t *kc, const struct conf *c)
 {
 	char	value[32];
-	int64_t	fetch_max = kafka_get_int(kc, "fetch.max.bytes");
+	int64_t	fetch_max;
 	size_t	i;
 
+	fetch_max = kafka_get_int(kc, "fetch.max.bytes");
 	for (i = 0; i < c->kafka_nprops; i++) {
 		if (strcmp(c->kafka_props[i].key, "message.max.bytes") == 0)
 			return;
