@@ -190,7 +190,7 @@ static const struct conf_key conf_keys[] = {
 
 	/* Below max_insert_block_size, so one insert is one atomic block. */
 	CONF_KEY("batch", "max_rows", CONF_U32, batch_max_rows,
-	    1, 1000000, "30000"),
+	    1, 1000000, "45000"),
 	CONF_KEY("batch", "max_bytes", CONF_U64, batch_max_bytes,
 	    4096, 1073741824, "4194304"),
 	CONF_KEY("batch", "max_delay_ms", CONF_U32, batch_max_delay_ms,
