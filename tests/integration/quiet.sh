@@ -3,8 +3,11 @@
 # They must land from the batch timer, max_delay_ms after the first of them
 # was consumed, although no further message arrives (the replaced consumer
 # only checked its batch when a message came, so these rows waited forever).
-# The rows must not have been sent by anything but that timer: with a
-# batch of 50,000 rows, three rows can only go out through the delay.
+# The rows must not have been sent by anything but that timer: with
+# max_rows at its default (45,000), three rows can only go out through the
+# delay.  fetch.max.bytes is set below librdkafka's default
+# message.max.bytes (1000000), which librdkafka refuses unless ticksink
+# brings message.max.bytes down with it.
 set -euo pipefail
 . "$SRCDIR/tests/lib/common.sh"
 
@@ -12,6 +15,7 @@ DELAY_MS=1500
 MARGIN_MS=1500
 it_setup
 
+TICKSINK_KAFKA_FETCH_MAX_BYTES=262144 \
 TICKSINK_BATCH_MAX_DELAY_MS=$DELAY_MS ticksink_start
 wait_until 30 "ticksink assigned all partitions" ticksink_assigned
 
