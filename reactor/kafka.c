@@ -57,16 +57,32 @@ static bool	kafka_wake_fetcher(struct svc *, const char *);
 static void	kafka_nudge_arm(struct svc *);
 static void	kafka_nudge_cb(evutil_socket_t, short, void *);
 
-/* Set one librdkafka property or stop with its own explanation. */
-static void
-kafka_set(rd_kafka_conf_t *kc, const char *key, const char *value)
+/*
+ * Set one librdkafka property; false, with librdkafka's explanation in
+ * *cause (allocated), if it is refused.
+ */
+static bool
+kafka_try_set(rd_kafka_conf_t *kc, const char *key, const char *value,
+    char **cause)
 {
 	char	errstr[512];
 
-	if (rd_kafka_conf_set(kc, key, value, errstr, sizeof errstr) !=
+	if (rd_kafka_conf_set(kc, key, value, errstr, sizeof errstr) ==
 	    RD_KAFKA_CONF_OK)
-		fatalx("config: [kafka] %s = '%s': %s", key,
-		    conf_is_secret_key(key) ? "********" : value, errstr);
+		return (true);
+	xasprintf(cause, "[kafka] %s = '%s': %s", key,
+	    conf_is_secret_key(key) ? "********" : value, errstr);
+	return (false);
+}
+
+/* Set one librdkafka property that ticksink chose itself. */
+static void
+kafka_set(rd_kafka_conf_t *kc, const char *key, const char *value)
+{
+	char	*cause;
+
+	if (!kafka_try_set(kc, key, value, &cause))
+		fatalx("config: %s", cause);
 }
 
 /* Read back an integer property of kc (set by us, the user or defaulted). */
@@ -100,22 +116,23 @@ kafka_fit_message_max(rd_kafka_conf_t *kc, const struct conf *c)
 	}
 	if (kafka_get_int(kc, "message.max.bytes") <= fetch_max)
 		return;
-	snprintf(value, sizeof value, "%lld", (long long)fetch_max);
+	/* Not below its own minimum: rd_kafka_new then names fetch.max.bytes. */
+	snprintf(value, sizeof value, "%lld",
+	    (long long)(fetch_max < 1000 ? 1000 : fetch_max));
 	kafka_set(kc, "message.max.bytes", value);
 }
 
-/* Create the consumer, wire its queue to the loop, subscribe. */
-void
-kafka_start(struct svc *svc)
+/*
+ * The consumer's configuration: ticksink's settings, then the user's
+ * [kafka] properties over them.  NULL, with *cause set, if librdkafka
+ * refuses one of them.
+ */
+static rd_kafka_conf_t *
+kafka_conf_new(const struct conf *c, char **cause)
 {
-	struct conf				*c = svc->conf;
-	rd_kafka_conf_t				*kc;
-	rd_kafka_topic_partition_list_t		*topics;
-	rd_kafka_resp_err_t			 err;
-	char					 errstr[512];
-	size_t					 i;
+	rd_kafka_conf_t	*kc;
+	size_t		 i;
 
-	svc->kafka_resumed = -1;
 	kc = rd_kafka_conf_new();
 	kafka_set(kc, "bootstrap.servers", c->kafka_brokers);
 	kafka_set(kc, "group.id", c->kafka_group);
@@ -134,9 +151,47 @@ kafka_start(struct svc *svc)
 	 */
 	kafka_set(kc, "queued.max.messages.kbytes", "1024");
 	kafka_set(kc, "fetch.max.bytes", "524288");
-	for (i = 0; i < c->kafka_nprops; i++)
-		kafka_set(kc, c->kafka_props[i].key, c->kafka_props[i].value);
+	for (i = 0; i < c->kafka_nprops; i++) {
+		if (!kafka_try_set(kc, c->kafka_props[i].key,
+		    c->kafka_props[i].value, cause)) {
+			rd_kafka_conf_destroy(kc);
+			return (NULL);
+		}
+	}
 	kafka_fit_message_max(kc, c);
+	return (kc);
+}
+
+/*
+ * Check the [kafka] properties at start (and for --check-config), before
+ * anything waits on the network: a value librdkafka refuses stops ticksink
+ * with its explanation.  Properties that only clash with one another are
+ * refused later, when the consumer is created.
+ */
+int
+kafka_conf_check(const struct conf *c, char **cause)
+{
+	rd_kafka_conf_t	*kc;
+
+	if ((kc = kafka_conf_new(c, cause)) == NULL)
+		return (-1);
+	rd_kafka_conf_destroy(kc);
+	return (0);
+}
+
+/* Create the consumer, wire its queue to the loop, subscribe. */
+void
+kafka_start(struct svc *svc)
+{
+	struct conf				*c = svc->conf;
+	rd_kafka_conf_t				*kc;
+	rd_kafka_topic_partition_list_t		*topics;
+	rd_kafka_resp_err_t			 err;
+	char					 errstr[512], *cause;
+
+	svc->kafka_resumed = -1;
+	if ((kc = kafka_conf_new(c, &cause)) == NULL)
+		fatalx("config: %s", cause);
 	svc->kafka_queue_max_bytes =
 	    kafka_get_int(kc, "queued.max.messages.kbytes") * 1024;
 	svc->kafka_queue_min_msgs = kafka_get_int(kc, "queued.min.messages");

@@ -149,7 +149,8 @@ main_load_conf(const char *path)
 		free(text);
 	}
 	if (conf_apply_env(c, environ, &cause) != 0 ||
-	    conf_validate(c, &cause) != 0)
+	    conf_validate(c, &cause) != 0 ||
+	    kafka_conf_check(c, &cause) != 0)
 		goto fail;
 	main_load_password(c);
 	return (c);

@@ -137,6 +137,7 @@ void		ch_probe(struct svc *, struct sink_insert *);
 void		ch_landed_query(struct svc *, uint64_t);
 
 /* kafka.c */
+int		kafka_conf_check(const struct conf *, char **);
 void		kafka_start(struct svc *);
 void		kafka_serve(struct svc *, bool);
 void		kafka_store(struct svc *, int32_t, int64_t);

@@ -45,6 +45,17 @@ expect_error bad_env_value "TICKSINK_BATCH_MAX_DELAY_MS.*'soon'" \
 ini conflict.ini '[kafka]\nenable.auto.commit = false\n'
 expect_error conflicting_setting "enable.auto.commit" "$T" --config "$D/conflict.ini"
 
+# librdkafka's own checks, at start and in --check-config, not only once
+# ClickHouse has answered and the consumer is made.
+ini kafkavalue.ini '[kafka]\nfetch.max.bytes = banana\n'
+expect_error kafka_bad_value \
+	"config: \[kafka\] fetch.max.bytes = 'banana': Invalid value" \
+	"$T" --config "$D/kafkavalue.ini" --check-config
+ini kafkaname.ini '[kafka]\nfetch.max.byte = 1048576\n'
+expect_error kafka_unknown_property \
+	"config: \[kafka\] fetch.max.byte = '1048576': No such configuration" \
+	"$T" --config "$D/kafkaname.ini"
+
 ini creds.ini '[clickhouse]\nurl = https://u:secretpw@ch.example/\n'
 expect_error credentials_in_url "must not hold credentials" \
 	"$T" --config "$D/creds.ini"
