@@ -59,11 +59,12 @@ int
 insert_error_code(const char *body, size_t len)
 {
 	static const char	 tag[] = "Code: ";
-	const char		*p, *end = body + len;
+	const char		*p, *end;
 	int			 code = 0, digits = 0;
 
 	if (len < sizeof tag - 1)
 		return (-1);
+	end = body + len;
 	p = memmem(body, len, tag, sizeof tag - 1);
 	if (p == NULL)
 		return (-1);

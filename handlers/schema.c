@@ -598,8 +598,9 @@ schema_parse_pairs(const char *body, size_t len, int64_t **out, size_t *n)
 {
 	int64_t		*v = NULL;
 	size_t		 cap = 0, cnt = 0, i, k;
-	const char	*p = body, *end = body + len;
+	const char	*p = body, *end;
 
+	end = len == 0 ? body : body + len;	/* body may be NULL then */
 	while (p < end) {
 		if (cnt + 2 > cap) {
 			cap = cap == 0 ? 128 : cap * 2;
