@@ -74,6 +74,7 @@ static void			 sink_filter(struct sink *, struct sink_insert *);
 static bool			 sink_row_is_ours(const struct sink *,
 				    const struct sink_insert *, uint32_t);
 static bool			 sink_is_sending(const struct sink *, int32_t);
+static bool			 sink_checks_out(const struct sink *);
 static void			 sink_queries(struct sink *, uint64_t);
 static void			 sink_after_send(struct sink *, uint64_t);
 static void			 sink_checked(struct sink *, int32_t,
@@ -666,6 +667,7 @@ sink_landed_answer(struct sink *s, uint64_t check, const char *body,
 			    NULL, k - from, now_us, wall_ms);
 	}
 	free(v);
+	sink_queries(s, now_us);	/* the partitions that came meanwhile */
 	sink_pump(s, now_us);
 }
 
@@ -736,6 +738,7 @@ sink_landed_failed(struct sink *s, uint64_t check, uint64_t now_us)
 		/* One draw: partitions that failed together retry together. */
 		pp->retry_at_us = now_us + insert_backoff_us(pp->failures, r);
 	}
+	sink_queries(s, now_us);	/* the partitions that came meanwhile */
 }
 
 /* The SQL of resume check `check`, or NULL if nobody waits for it. */
@@ -791,11 +794,29 @@ sink_tick(struct sink *s, uint64_t now_us)
 	sink_pump(s, now_us);
 }
 
+/* Is a round of resume checks out, its answer still awaited? */
+static bool
+sink_checks_out(const struct sink *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nparts; i++) {
+		if (s->parts[i].state == SINK_PART_CHECKING &&
+		    s->parts[i].check != 0)
+			return (true);
+	}
+	return (false);
+}
+
 /*
  * Send the resume checks that are due, one query for up to
  * SINK_CHECK_MAX_PARTS partitions.  A partition's check waits while an
  * insert that holds rows of it is being sent: those rows may still land,
- * and the check must see them.
+ * and the check must see them.  One round is out at a time: partitions
+ * that come while it is out wait for its answer and go in the next, so a
+ * start that meets its partitions over many polls asks a few times, not
+ * once a poll (each check reads both tables' partition and offset
+ * columns whole).
  */
 static void
 sink_queries(struct sink *s, uint64_t now_us)
@@ -805,6 +826,8 @@ sink_queries(struct sink *s, uint64_t now_us)
 				     .partition = -1 };
 	size_t			 i, n = 0;
 
+	if (sink_checks_out(s))
+		return;
 	for (i = 0; i < s->nparts; i++) {
 		pp = &s->parts[i];
 		if (pp->state != SINK_PART_CHECKING || pp->check != 0 ||
@@ -1216,6 +1239,8 @@ sink_next_deadline(const struct sink *s)
 				best = ins->retry_at_us;
 		}
 	}
+	if (sink_checks_out(s))
+		return (best);	/* its answer brings the next round */
 	for (i = 0; i < s->nparts; i++) {
 		if (s->parts[i].state == SINK_PART_CHECKING &&
 		    s->parts[i].check == 0 &&

@@ -1349,6 +1349,51 @@ START_TEST(test_sink_check_one_per_poll)
 END_TEST
 
 /*
+ * One round of checks is out at a time: partitions first seen while it is
+ * out wait for its answer (or failure) and then share the next query.
+ */
+START_TEST(test_sink_check_one_round_out)
+{
+	uint64_t	first, second;
+
+	raw_actions = true;
+	start(4);
+	feed(0, 10, PRODUCER_JSON, T0);
+	sink_polled(sk, T0);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_LANDED_QUERY), 1);
+	first = nth_kind(SINK_ACT_LANDED_QUERY, 0)->check;
+	ck_assert_uint_eq(check_mask(first), 1);
+	feed(1, 20, PRODUCER_JSON, T0);
+	sink_polled(sk, T0);
+	feed(2, 30, PRODUCER_JSON, T0);
+	sink_polled(sk, T0);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_LANDED_QUERY), 0);
+	/* Nothing to wake up for either: the answer brings the next round. */
+	ck_assert_uint_eq(sink_next_deadline(sk), UINT64_MAX);
+	sink_landed_answer(sk, first, "", 0, T0, WALL_MS);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_LANDED_QUERY), 1);
+	second = nth_kind(SINK_ACT_LANDED_QUERY, 0)->check;
+	ck_assert_uint_eq(check_mask(second), 6);
+	ck_assert_int_eq(sk->parts[0].state, SINK_PART_READY);
+	/* A failed round lets the next one go at once; it retries later. */
+	feed(3, 40, PRODUCER_JSON, T0);
+	sink_polled(sk, T0);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_LANDED_QUERY), 0);
+	sink_landed_failed(sk, second, T0);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_LANDED_QUERY), 1);
+	ck_assert_uint_eq(check_mask(nth_kind(SINK_ACT_LANDED_QUERY, 0)->check),
+	    8);
+	ck_assert_int_eq(sk->parts[1].state, SINK_PART_CHECKING);
+	ck_assert_uint_eq(sk->parts[1].check, 0);
+}
+END_TEST
+
+/*
  * An answer for an earlier assignment's check does not count for the new
  * one, even when it comes after the new check went out; an answer for no
  * check (0) or an unknown one does nothing.
@@ -2040,6 +2085,7 @@ sink_suite(void)
 	tcase_add_test(tc, test_sink_revoke_open_batch);
 	tcase_add_test(tc, test_sink_unassigned_no_rows);
 	tcase_add_test(tc, test_sink_check_one_per_poll);
+	tcase_add_test(tc, test_sink_check_one_round_out);
 	tcase_add_test(tc, test_sink_check_stale_answer);
 	tcase_add_test(tc, test_sink_check_failed_asks_again);
 	tcase_add_test(tc, test_sink_check_split);
