@@ -580,7 +580,7 @@ sink_message(struct sink *s, const struct sink_msg *m, uint64_t now_us,
 		pp->from = m->offset;
 		pp->retry_at_us = 0;
 		a.partition = m->partition;
-		sink_push(s, &a);	/* its check goes when the poll is done */
+		sink_push(s, &a);	/* checked after the poll (sink_queries) */
 		/* FALLTHROUGH */
 	case SINK_PART_CHECKING:
 		/* Counted in bytes; the pause of p bounds them. */
@@ -769,7 +769,7 @@ sink_landed_sql(const struct sink *s, uint64_t check, const char *db,
 	return (sql);
 }
 
-/* A poll's messages are in: their partitions' resume checks go out. */
+/* A poll's messages are in: their partitions' resume checks are due. */
 void
 sink_polled(struct sink *s, uint64_t now_us)
 {

@@ -132,7 +132,8 @@ struct sink_stats {
  * there already landed (rows of a previous run whose offsets were never
  * committed), the partition's messages are held, then replayed with those
  * offsets skipped.  The partitions whose first message came in the same
- * poll share one query (a check, numbered from 1).
+ * poll, or while the previous round was out, share one query (a check,
+ * numbered from 1).
  */
 enum sink_part_state {
 	SINK_PART_UNASSIGNED,
