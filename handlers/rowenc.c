@@ -18,6 +18,7 @@
 #include "rowenc.h"
 
 static void	rowenc_time(struct buf *, enum schema_dialect, int64_t);
+static size_t	rowenc_varint(const uint8_t **, const uint8_t *);
 
 /* Append a time column (and on LEGACY its millisecond twin). */
 static void
@@ -84,22 +85,30 @@ rowenc_origin(const uint8_t *row, size_t len, enum schema_table t,
     enum schema_dialect d, int32_t *partition, int64_t *offset)
 {
 	const uint8_t	*p = row;
-	size_t		 slen = 0;
-	int		 shift;
 
 	if (t == SCHEMA_TICKS) {
 		p = row + len - 12;
 	} else {
 		p += d == SCHEMA_CURRENT ? 8 : 12;
-		for (shift = 0; shift < 63; shift += 7) {
-			slen |= (size_t)(*p & 0x7f) << shift;
-			if ((*p++ & 0x80) == 0)
-				break;
-		}
-		p += slen;
+		p += rowenc_varint(&p, row + len);
 	}
 	*partition = (int32_t)rowenc_le(p, 4);
 	*offset = (int64_t)rowenc_le(p + 4, 8);
+}
+
+/* Read a LEB128 length at *p (not past end) and step *p over it. */
+static size_t
+rowenc_varint(const uint8_t **p, const uint8_t *end)
+{
+	size_t	v = 0;
+	int	shift;
+
+	for (shift = 0; *p < end && shift < 63; shift += 7) {
+		v |= (size_t)(**p & 0x7f) << shift;
+		if ((*(*p)++ & 0x80) == 0)
+			break;
+	}
+	return (v);
 }
 
 /* Read an n-byte little-endian value. */
@@ -124,7 +133,6 @@ rowenc_tick_parse(const uint8_t *p, size_t len, enum schema_dialect d,
 	const uint8_t	*end = p + len;
 	uint64_t	 v;
 	size_t		 tsz = d == SCHEMA_CURRENT ? 8 : 4, slen;
-	int		 shift = 0;
 
 	memset(t, 0, sizeof *t);
 	if (len < tsz + 8 + 1)
@@ -132,11 +140,7 @@ rowenc_tick_parse(const uint8_t *p, size_t len, enum schema_dialect d,
 	p += tsz;
 	t->ts_ms = (int64_t)rowenc_le(p, 8);
 	p += 8;
-	for (slen = 0; p < end && shift < 63; shift += 7) {
-		slen |= (size_t)(*p & 0x7f) << shift;
-		if ((*p++ & 0x80) == 0)
-			break;
-	}
+	slen = rowenc_varint(&p, end);
 	if (slen > TICK_SYMBOL_MAX || (size_t)(end - p) < slen +
 	    16 + tsz + (d == SCHEMA_LEGACY ? 8 : 0) + 12)
 		return (-1);
