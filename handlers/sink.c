@@ -73,7 +73,7 @@ static void			 sink_commits(struct sink *);
 static void			 sink_filter(struct sink *, struct sink_insert *);
 static bool			 sink_row_is_ours(const struct sink *,
 				    const struct sink_insert *, uint32_t);
-static bool			 sink_is_sending(const struct sink *, int32_t);
+static bool			*sink_sending_parts(const struct sink *);
 static bool			 sink_checks_out(const struct sink *);
 static void			 sink_queries(struct sink *, uint64_t);
 static void			 sink_after_send(struct sink *, uint64_t);
@@ -355,26 +355,32 @@ sink_row_is_ours(const struct sink *s, const struct sink_insert *ins,
 	    (size_t)p < s->nparts && s->parts[p].gen == ins->rows[i].gen);
 }
 
-/* Does an insert being sent or probed hold rows of partition p? */
-static bool
-sink_is_sending(const struct sink *s, int32_t p)
+/*
+ * Which partitions an insert being sent or probed holds rows of (nparts
+ * flags, allocated): one pass over those rows, however many partitions
+ * ask.
+ */
+static bool *
+sink_sending_parts(const struct sink *s)
 {
 	const struct sink_insert	*ins;
+	bool				*sending;
 	uint32_t			 i;
-	int32_t				 rp;
+	int32_t				 p;
 	int64_t				 offset;
 
+	sending = xcalloc(s->nparts, sizeof *sending);
 	TAILQ_FOREACH(ins, &s->all, all_entry) {
 		if (ins->state != SINK_INSERT_INFLIGHT &&
 		    ins->state != SINK_INSERT_PROBING)
 			continue;
 		for (i = 0; i < ins->nrows; i++) {
-			sink_row_origin(s->conf.dialect, ins, i, &rp, &offset);
-			if (rp == p)
-				return (true);
+			sink_row_origin(s->conf.dialect, ins, i, &p, &offset);
+			if (p >= 0 && (size_t)p < s->nparts)
+				sending[p] = true;
 		}
 	}
-	return (false);
+	return (sending);
 }
 
 /*
@@ -824,6 +830,7 @@ sink_queries(struct sink *s, uint64_t now_us)
 	struct sink_part	*pp;
 	struct sink_action	 a = { .kind = SINK_ACT_LANDED_QUERY,
 				     .partition = -1 };
+	bool			*sending = NULL;
 	size_t			 i, n = 0;
 
 	if (sink_checks_out(s))
@@ -831,7 +838,11 @@ sink_queries(struct sink *s, uint64_t now_us)
 	for (i = 0; i < s->nparts; i++) {
 		pp = &s->parts[i];
 		if (pp->state != SINK_PART_CHECKING || pp->check != 0 ||
-		    pp->retry_at_us > now_us || sink_is_sending(s, (int32_t)i))
+		    pp->retry_at_us > now_us)
+			continue;
+		if (sending == NULL)
+			sending = sink_sending_parts(s);
+		if (sending[i])
 			continue;
 		if (n == 0) {
 			a.check = ++s->next_check;
@@ -841,6 +852,7 @@ sink_queries(struct sink *s, uint64_t now_us)
 		if (++n == SINK_CHECK_MAX_PARTS)
 			n = 0;
 	}
+	free(sending);
 }
 
 /*
@@ -1221,6 +1233,7 @@ sink_next_deadline(const struct sink *s)
 {
 	const struct sink_insert	*ins;
 	uint64_t			 d, best = UINT64_MAX;
+	bool				*sending = NULL;
 	size_t				 i;
 	int				 t;
 
@@ -1242,12 +1255,16 @@ sink_next_deadline(const struct sink *s)
 	if (sink_checks_out(s))
 		return (best);	/* its answer brings the next round */
 	for (i = 0; i < s->nparts; i++) {
-		if (s->parts[i].state == SINK_PART_CHECKING &&
-		    s->parts[i].check == 0 &&
-		    s->parts[i].retry_at_us < best &&
-		    !sink_is_sending(s, (int32_t)i))
+		if (s->parts[i].state != SINK_PART_CHECKING ||
+		    s->parts[i].check != 0 ||
+		    s->parts[i].retry_at_us >= best)
+			continue;
+		if (sending == NULL)
+			sending = sink_sending_parts(s);
+		if (!sending[i])
 			best = s->parts[i].retry_at_us;
 	}
+	free(sending);
 	return (best);
 }
 
