@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "endpoint.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -47,7 +48,8 @@
 /* How a value is checked and stored. */
 enum conf_type {
 	CONF_TEXT,	/* char *; min..max is the length in bytes */
-	CONF_URL,	/* char *; http(s)://, a host, no credentials */
+	CONF_URL,	/* char *; http(s)://, a host, no credentials; or
+			   several, comma-separated (conf_urls) */
 	CONF_IDENT,	/* char *; SQL identifier of min..max bytes */
 	CONF_U32,	/* uint32_t; decimal in min..max */
 	CONF_U64,	/* uint64_t; decimal in min..max */
@@ -60,7 +62,8 @@ enum conf_type {
 enum conf_url_check {
 	CONF_URL_OK,
 	CONF_URL_BAD,
-	CONF_URL_CREDENTIALS
+	CONF_URL_CREDENTIALS,
+	CONF_URL_TOO_MANY
 };
 
 /* One known key. */
@@ -128,6 +131,7 @@ static bool	 conf_is_string(enum conf_type);
 static bool	 conf_parse_uint(const char *, size_t, uint64_t *);
 static bool	 conf_is_ident(const char *, size_t, uint64_t, uint64_t);
 static enum conf_url_check conf_check_url(const char *, size_t);
+static enum conf_url_check conf_check_urls(const char *, size_t, char **);
 static uint64_t	 conf_get_uint(const struct conf *, const struct conf_key *);
 static void	 conf_free_string(char *, bool);
 static void	 conf_set_string(char **, const char *, size_t, bool);
@@ -505,6 +509,62 @@ conf_check_url(const char *v, size_t vlen)
 	return (CONF_URL_OK);
 }
 
+/*
+ * Checks a list of ClickHouse URLs separated by commas (one is a list too),
+ * blanks around each allowed.  Credentials anywhere in it are reported
+ * first, as the other faults echo the whole value.  On success *out is
+ * the list again without the blanks, allocated.
+ */
+static enum conf_url_check
+conf_check_urls(const char *v, size_t vlen, char **out)
+{
+	const char		*p, *comma, *end = v + vlen;
+	size_t			 n, count = 0;
+	enum conf_url_check	 r, worst = CONF_URL_OK;
+	char			*list;
+
+	list = xcalloc(1, vlen + 1);
+	for (p = v; p <= end; p = comma + 1) {
+		if ((comma = memchr(p, ',', end - p)) == NULL)
+			comma = end;
+		n = comma - p;
+		conf_trim(&p, &n);
+		r = conf_check_url(p, n);
+		if (r == CONF_URL_OK && ++count > ENDPOINT_MAX)
+			r = CONF_URL_TOO_MANY;
+		if (r == CONF_URL_CREDENTIALS || worst == CONF_URL_OK)
+			worst = r;
+		if (count > 1 && r == CONF_URL_OK)
+			strcat(list, ",");
+		strncat(list, p, n);
+	}
+	if (worst != CONF_URL_OK) {
+		free(list);
+		return (worst);
+	}
+	*out = list;
+	return (CONF_URL_OK);
+}
+
+/* The URLs of [clickhouse] url, in order, as allocated strings. */
+char **
+conf_urls(const struct conf *conf, size_t *n)
+{
+	const char	*p, *comma;
+	char		**urls;
+
+	urls = xcalloc(ENDPOINT_MAX, sizeof *urls);
+	*n = 0;
+	for (p = conf->ch_url; *n < ENDPOINT_MAX; p = comma + 1) {
+		if ((comma = strchr(p, ',')) == NULL)
+			comma = p + strlen(p);
+		urls[(*n)++] = xstrndup(p, comma - p);
+		if (*comma == '\0')
+			break;
+	}
+	return (urls);
+}
+
 /* Returns the value of an integer row. */
 static uint64_t
 conf_get_uint(const struct conf *conf, const struct conf_key *k)
@@ -545,7 +605,7 @@ static int
 conf_set(struct conf *conf, const struct conf_key *k, const char *loc,
     const char *v, size_t vlen, char **cause)
 {
-	char		*field = (char *)conf + k->off;
+	char		*field = (char *)conf + k->off, *list;
 	char		 shown[CONF_SHOW_MAX + 4], expect[128];
 	uint64_t	 n;
 	size_t		 i, used;
@@ -565,20 +625,23 @@ conf_set(struct conf *conf, const struct conf_key *k, const char *loc,
 		    (uintmax_t)k->min, (uintmax_t)k->max);
 		break;
 	case CONF_URL:
-		switch (conf_check_url(v, vlen)) {
+		switch (conf_check_urls(v, vlen, &list)) {
 		case CONF_URL_OK:
-			conf_set_string((char **)field, v, vlen, false);
+			free(*(char **)field);
+			*(char **)field = list;
 			return (0);
 		case CONF_URL_CREDENTIALS:
 			xasprintf(cause, "%s: the URL must not hold "
 			    "credentials; set user, and give the password "
 			    "with " CONF_PASSWORD_SOURCES, loc);
 			return (-1);
+		case CONF_URL_TOO_MANY:
 		case CONF_URL_BAD:
 			break;
 		}
-		snprintf(expect, sizeof expect,
-		    "an http:// or https:// URL with a host");
+		snprintf(expect, sizeof expect, "an http:// or https:// URL "
+		    "with a host, or up to %d of them separated by commas",
+		    ENDPOINT_MAX);
 		break;
 	case CONF_IDENT:
 		if (conf_is_ident(v, vlen, k->min, k->max)) {

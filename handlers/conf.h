@@ -36,7 +36,8 @@ struct conf {
 	struct conf_kv	*kafka_props;	/* in file order, then new env ones */
 	size_t		 kafka_nprops;
 
-	char		*ch_url;	/* http(s)://, no credentials */
+	char		*ch_url;	/* http(s)://, no credentials; or
+					   several, comma-separated */
 	char		*ch_database;	/* SQL identifiers, up to 64 chars */
 	char		*ch_user;
 	char		*ch_password_file; /* "" means none */
@@ -125,5 +126,11 @@ bool		 conf_is_secret_key(const char *key);
  * Returns allocated; the caller frees.
  */
 char		*conf_dump(const struct conf *);
+
+/*
+ * The URLs of [clickhouse] url, in order (1 to ENDPOINT_MAX of them), as
+ * an allocated array of allocated strings; *n says how many.
+ */
+char		**conf_urls(const struct conf *, size_t *n);
 
 #endif /* HANDLERS_CONF_H */

@@ -38,6 +38,7 @@ static void	ch_landed_done_cb(struct svc *, void *,
 		    const struct insert_response *);
 static char	*ch_url_with_query(const char *, const char *);
 static int	 ch_first_line(const struct insert_response *);
+static void	 ch_endpoint_urls(struct svc *);
 
 /* Prepare headers and the query URL. */
 void
@@ -59,7 +60,9 @@ ch_init(struct svc *svc)
 	svc->headers = curl_slist_append(svc->headers, "Expect:");
 	if (svc->headers == NULL)
 		fatalx("curl_slist_append failed");
-	xasprintf(&svc->query_url, "%s/", c->ch_url);
+	svc->ch_urls = conf_urls(c, &svc->ch_nurls);
+	endpoints_init(&svc->ch_endpoints, svc->ch_nurls);
+	ch_endpoint_urls(svc);
 	svc->ev_boot_retry = evtimer_new(svc->base, ch_boot_retry_cb, svc);
 	schema_boot_init(&svc->boot, c->ch_database, c->ch_table,
 	    c->ch_rejects_table, c->diag_ticks_retention_days, 7);
@@ -70,13 +73,19 @@ ch_init(struct svc *svc)
 void
 ch_free(struct svc *svc)
 {
+	size_t	i;
 	int	t;
 
 	curl_slist_free_all(svc->headers);
 	svc->headers = NULL;
 	free(svc->query_url);
-	for (t = 0; t < 2; t++)
+	for (t = 0; t < 2; t++) {
+		free(svc->insert_sql[t]);
 		free(svc->insert_url[t]);
+	}
+	for (i = 0; i < svc->ch_nurls; i++)
+		free(svc->ch_urls[i]);
+	free(svc->ch_urls);
 	if (svc->ev_boot_retry != NULL)
 		event_free(svc->ev_boot_retry);
 }
@@ -92,6 +101,38 @@ ch_url_with_query(const char *base, const char *sql)
 	xasprintf(&url, "%s/?query=%s", base, esc);
 	curl_free(esc);
 	return (url);
+}
+
+/* The request URLs for the current endpoint. */
+static void
+ch_endpoint_urls(struct svc *svc)
+{
+	const char	*base = svc->ch_urls[svc->ch_endpoints.cur];
+	int		 t;
+
+	free(svc->query_url);
+	xasprintf(&svc->query_url, "%s/", base);
+	for (t = 0; t < 2; t++) {
+		free(svc->insert_url[t]);
+		svc->insert_url[t] = svc->insert_sql[t] == NULL ? NULL :
+		    ch_url_with_query(base, svc->insert_sql[t]);
+	}
+}
+
+/*
+ * A request to endpoint `used` got no HTTP answer, or a proxy's 502-504
+ * (why says which).  With several endpoints, the next one may take over
+ * (handlers/endpoint.c); requests already sent finish where they went.
+ */
+void
+ch_endpoint_away(struct svc *svc, size_t used, const char *why)
+{
+	if (!endpoints_failed(&svc->ch_endpoints, used))
+		return;
+	log_warnx("clickhouse: %s did not answer (%s); sending to %s from "
+	    "now on", svc->ch_urls[used], why,
+	    svc->ch_urls[svc->ch_endpoints.cur]);
+	ch_endpoint_urls(svc);
 }
 
 /* Length of the first line of an answer, at most 300 bytes, for logs. */
@@ -142,7 +183,7 @@ static void
 ch_boot_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 {
 	struct timeval	 tv = { 1, 0 };
-	char		*cause, *sql;
+	char		*cause;
 	int		 t;
 
 	(void)arg;
@@ -177,12 +218,10 @@ ch_boot_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 	    svc->boot.caps.dedup_token ? "on" : "unsupported",
 	    svc->conf->ch_database, svc->conf->ch_table,
 	    svc->conf->ch_database, svc->conf->ch_rejects_table);
-	for (t = 0; t < 2; t++) {
-		sql = schema_insert_sql(svc->boot.caps.dialect, t,
-		    svc->conf->ch_database, svc->boot.tables[t]);
-		svc->insert_url[t] = ch_url_with_query(svc->conf->ch_url, sql);
-		free(sql);
-	}
+	for (t = 0; t < 2; t++)
+		svc->insert_sql[t] = schema_insert_sql(svc->boot.caps.dialect,
+		    t, svc->conf->ch_database, svc->boot.tables[t]);
+	ch_endpoint_urls(svc);
 	svc->ch_ready = true;
 	loop_pipeline_start(svc, svc->boot.caps.dialect);
 }

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@
 struct http_req {
 	struct svc		*svc;
 	uint64_t		 sent_us;	/* monotonic */
+	size_t			 endpoint;	/* svc->ch_urls index */
 	TAILQ_ENTRY(http_req)	 entry;		/* svc->http_reqs */
 	CURL			*easy;
 	char			*owned;		/* freed at completion */
@@ -226,6 +228,7 @@ http_post(struct svc *svc, const char *url, const void *body, size_t len,
 	req->owned = owned;
 	req->done = done;
 	req->arg = arg;
+	req->endpoint = svc->ch_endpoints.cur;
 	if ((easy = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init failed");
 	req->easy = easy;
@@ -287,6 +290,7 @@ http_finish(struct svc *svc, CURL *easy, CURLcode result)
 	struct http_req		*req;
 	struct insert_response	 resp;
 	long			 status = 0;
+	char			 why[64];
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
@@ -297,6 +301,14 @@ http_finish(struct svc *svc, CURL *easy, CURLcode result)
 	/* 502-504 come from a proxy in front: the server is away. */
 	svc->ch_reachable = result == CURLE_OK && (status < 502 ||
 	    status > 504);
+	if (!svc->ch_reachable) {
+		if (result != CURLE_OK)
+			snprintf(why, sizeof why, "%s",
+			    curl_easy_strerror(result));
+		else
+			snprintf(why, sizeof why, "HTTP %ld", status);
+		ch_endpoint_away(svc, req->endpoint, why);
+	}
 	resp.status = status;
 	resp.elapsed_us = loop_now_us() - req->sent_us;
 	resp.body = req->resp != NULL ? req->resp : "";

@@ -268,6 +268,12 @@ metrics_render(struct svc *svc, struct evbuffer *b)
 	METRIC(b, "ticksink_clickhouse_reachable", "gauge",
 	    "1 when the last ClickHouse request got an HTTP answer.", "%d",
 	    svc->ch_reachable ? 1 : 0);
+	METRIC(b, "ticksink_clickhouse_endpoint", "gauge",
+	    "Position in [clickhouse] url (from 0) of the endpoint requests "
+	    "go to.", "%zu", svc->ch_endpoints.cur);
+	METRIC(b, "ticksink_clickhouse_endpoint_switches_total", "counter",
+	    "Times requests moved to the next endpoint in [clickhouse] url.",
+	    "%llu", (unsigned long long)svc->ch_endpoints.switches);
 	METRIC(b, "ticksink_healthy", "gauge",
 	    "1 while the watchdog's health check passes.", "%d",
 	    health_is_ok(svc->health.state) ? 1 : 0);

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "diag.h"
 #include "drain.h"
+#include "endpoint.h"
 #include "health.h"
 #include "insert.h"
 #include "schema.h"
@@ -34,11 +35,18 @@ struct svc {
 	int			 exit_code;
 	uint64_t		 started_us;
 
-	/* ClickHouse: start-up conversation and request URLs. */
+	/*
+	 * ClickHouse: start-up conversation and request URLs, which are
+	 * those of the current endpoint (ch_endpoint_away).
+	 */
 	struct schema_boot	 boot;
 	struct event		*ev_boot_retry;
 	unsigned		 boot_failures;
+	char			**ch_urls;	/* conf_urls */
+	size_t			 ch_nurls;
+	struct endpoints	 ch_endpoints;
 	char			*query_url;
+	char			*insert_sql[2];	/* once the tables are known */
 	char			*insert_url[2];
 	struct curl_slist	*headers;	/* shared by every request */
 	bool			 ch_ready;
@@ -135,6 +143,7 @@ void		ch_boot_start(struct svc *);
 void		ch_insert(struct svc *, struct sink_insert *);
 void		ch_probe(struct svc *, struct sink_insert *);
 void		ch_landed_query(struct svc *, uint64_t);
+void		ch_endpoint_away(struct svc *, size_t, const char *);
 
 /* kafka.c */
 int		kafka_conf_check(const struct conf *, char **);

@@ -71,6 +71,10 @@ static const struct valid_case valid_keys[] = {
 	    FIELD_STR, "https://ch.example:8443/", 0 },
 	{ "[clickhouse]\nurl = HTTP://ch", F(ch_url), FIELD_STR,
 	    "HTTP://ch", 0 },
+	{ "[clickhouse]\nurl = http://a:8123 , https://b:8443/", F(ch_url),
+	    FIELD_STR, "http://a:8123,https://b:8443/", 0 },
+	{ "[clickhouse]\nurl = http://a,http://b,http://c", F(ch_url),
+	    FIELD_STR, "http://a,http://b,http://c", 0 },
 	{ "[clickhouse]\ndatabase = _analytics2", F(ch_database), FIELD_STR,
 	    "_analytics2", 0 },
 	{ "[clickhouse]\nuser = ingest", F(ch_user), FIELD_STR, "ingest", 0 },
@@ -190,13 +194,28 @@ static const struct reject_case reject_file[] = {
 	    "or the systemd credential clickhouse_password" },
 	{ "[clickhouse]\nurl = ftp://h", NULL,
 	    "config.ini:2: [clickhouse] url = 'ftp://h': expected an http:// "
-	    "or https:// URL with a host" },
+	    "or https:// URL with a host, or up to 16 of them separated by commas" },
 	{ "[clickhouse]\nurl = http://", NULL,
 	    "config.ini:2: [clickhouse] url = 'http://': expected an http:// "
-	    "or https:// URL with a host" },
+	    "or https:// URL with a host, or up to 16 of them separated by commas" },
 	{ "[clickhouse]\nurl = http://ch /x", NULL,
 	    "config.ini:2: [clickhouse] url = 'http://ch /x': expected an "
-	    "http:// or https:// URL with a host" },
+	    "http:// or https:// URL with a host, or up to 16 of them separated by commas" },
+	{ "[clickhouse]\nurl = http://a,", NULL,
+	    "config.ini:2: [clickhouse] url = 'http://a,': expected an "
+	    "http:// or https:// URL with a host, or up to 16 of them "
+	    "separated by commas" },
+	{ "[clickhouse]\nurl = http://a, ftp://b", NULL,
+	    "config.ini:2: [clickhouse] url = 'http://a, ftp://b': expected "
+	    "an http:// or https:// URL with a host, or up to 16 of them "
+	    "separated by commas" },
+	{ "[clickhouse]\nurl = http://1,http://2,http://3,http://4,http://5,"
+	    "http://6,http://7,http://8,http://9,http://10,http://11,http://12,"
+	    "http://13,http://14,http://15,http://16,http://17", NULL,
+	    "config.ini:2: [clickhouse] url = 'http://1,http://2,http://3,"
+	    "http://4,http://5,http://6,http://7,http://8,http://9...': "
+	    "expected an http:// or https:// URL with a host, or up to 16 of "
+	    "them separated by commas" },
 	{ "[clickhouse]\nurl = http://u:p@ch:8123/", NULL,
 	    "config.ini:2: [clickhouse] url: the URL must not hold "
 	    "credentials; set user, and give the password with password_file, "
@@ -248,7 +267,7 @@ static const struct reject_case reject_env[] = {
 	    "(expected TICKSINK_<SECTION>_<KEY>)" },
 	{ NULL, "TICKSINK_CLICKHOUSE_URL=localhost:8123",
 	    "TICKSINK_CLICKHOUSE_URL = 'localhost:8123': expected an http:// "
-	    "or https:// URL with a host" },
+	    "or https:// URL with a host, or up to 16 of them separated by commas" },
 	{ NULL, "TICKSINK_SERVICE_LOG_LEVEL=INFO",
 	    "TICKSINK_SERVICE_LOG_LEVEL = 'INFO': expected one of error, "
 	    "warning, info, debug" },
@@ -273,6 +292,7 @@ static const struct reject_case reject_secret[] = {
 	{ "[clickhouse]\nurl = http://u:hunter2@ch/", NULL, NULL },
 	{ "[clickhouse]\nurl = ftp://u:hunter2@ch/", NULL, NULL },
 	{ "[clickhouse]\nurl = u:hunter2@ch", NULL, NULL },
+	{ "[clickhouse]\nurl = ftp://a, http://u:hunter2@ch/", NULL, NULL },
 	{ NULL, "TICKSINK_CLICKHOUSE_URL=https://u:hunter2@ch", NULL },
 	{ NULL, "TICKSINK_CLICKHOUSE_PASWORD=hunter2", NULL },
 	{ NULL, "TICKSINK_KAFKA_SASL_PASSWORD=hunter2\x01", NULL },
@@ -440,6 +460,33 @@ ini_line(char *buf, size_t size, const char *section, const char *key,
 	snprintf(buf, size, "[%s]\n%s = %s\n", section, key, value);
 	return (buf);
 }
+
+/* conf_urls gives the list's URLs in order; one URL is a list of one. */
+START_TEST(test_conf_urls_split)
+{
+	static const char	 text[] =
+	    "[clickhouse]\nurl = http://a:8123 ,https://b/ , http://c\n";
+	char			**urls;
+	size_t			 n, i;
+
+	urls = conf_urls(conf, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(urls[0], "http://127.0.0.1:8123");
+	free(urls[0]);
+	free(urls);
+
+	ck_assert_int_eq(conf_load(conf, text, sizeof text - 1, "config.ini",
+	    &cause), 0);
+	urls = conf_urls(conf, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(urls[0], "http://a:8123");
+	ck_assert_str_eq(urls[1], "https://b/");
+	ck_assert_str_eq(urls[2], "http://c");
+	for (i = 0; i < n; i++)
+		free(urls[i]);
+	free(urls);
+}
+END_TEST
 
 START_TEST(test_conf_defaults)
 {
@@ -911,6 +958,7 @@ conf_suite(void)
 	tc = tcase_create("valid");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_conf_defaults);
+	tcase_add_test(tc, test_conf_urls_split);
 	tcase_add_test(tc, test_conf_empty_input);
 	tcase_add_loop_test(tc, test_conf_each_key_parses, 0,
 	    nitems(valid_keys));

@@ -60,6 +60,15 @@ ini creds.ini '[clickhouse]\nurl = https://u:secretpw@ch.example/\n'
 expect_error credentials_in_url "must not hold credentials" \
 	"$T" --config "$D/creds.ini"
 grep -q secretpw "$D/err" && fail "credentials_in_url: the password is echoed"
+ini urllist.ini '[clickhouse]\nurl = http://ch1:8123, ch2:8123\n'
+expect_error bad_url_in_list \
+	"urllist.ini:2: \[clickhouse\] url = 'http://ch1:8123, ch2:8123': expected an http:// or https:// URL with a host, or up to 16 of them separated by commas" \
+	"$T" --config "$D/urllist.ini" --check-config
+ini credslist.ini '[clickhouse]\nurl = ftp://ch1, https://u:secretpw@ch2/\n'
+expect_error credentials_in_url_list "must not hold credentials" \
+	"$T" --config "$D/credslist.ini"
+grep -q secretpw "$D/err" &&
+	fail "credentials_in_url_list: the password is echoed"
 
 expect_error missing_file "$D/none.ini: No such file or directory" \
 	"$T" --config "$D/none.ini"

@@ -104,19 +104,22 @@ verify_committed() {
 }
 
 # Start tools/faultproxy.py in front of the private ClickHouse; sets
-# PROXY_URL.  Commands go through proxy_cmd.
+# PROXY_URL, PROXY_PID, PROXY_IN and PROXY_OUT (its files are named $1,
+# "proxy" by default, in IT_DIR).  Commands go through proxy_cmd.
 proxy_start() {
-	mkfifo "$IT_DIR/proxy.in"
+	local name=${1:-proxy}
+	mkfifo "$IT_DIR/$name.in"
 	python3 "$SRCDIR/tools/faultproxy.py" --upstream "127.0.0.1:$CH_HTTP_PORT" \
-		<> "$IT_DIR/proxy.in" > "$IT_DIR/proxy.out" 2> "$IT_DIR/proxy.err" &
+		<> "$IT_DIR/$name.in" > "$IT_DIR/$name.out" 2> "$IT_DIR/$name.err" &
 	PROXY_PID=$!
-	exec {PROXY_IN}> "$IT_DIR/proxy.in"
-	wait_until 10 "fault proxy address" test -s "$IT_DIR/proxy.out"
-	PROXY_URL="http://$(head -n 1 "$IT_DIR/proxy.out")"
+	exec {PROXY_IN}> "$IT_DIR/$name.in"
+	PROXY_OUT=$IT_DIR/$name.out
+	wait_until 10 "fault proxy address" test -s "$PROXY_OUT"
+	PROXY_URL="http://$(head -n 1 "$PROXY_OUT")"
 }
 
 # Send one command to the fault proxy and wait for its "ok".
-proxy_cmd() { helper_cmd proxy "$PROXY_IN" "$IT_DIR/proxy.out" "$@"; }
+proxy_cmd() { helper_cmd proxy "$PROXY_IN" "$PROXY_OUT" "$@"; }
 
 proxy_stop() {
 	helper_stop "${PROXY_PID:-}"
