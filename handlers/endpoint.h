@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "insert.h"
+
 /* At most this many URLs in [clickhouse] url. */
 #define ENDPOINT_MAX	16
 
@@ -19,5 +21,6 @@ struct endpoints {
 
 void	endpoints_init(struct endpoints *, size_t);
 bool	endpoints_failed(struct endpoints *, size_t);
+bool	endpoint_is_away(const struct insert_response *);
 
 #endif /* HANDLERS_ENDPOINT_H */

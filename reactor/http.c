@@ -290,6 +290,8 @@ http_finish(struct svc *svc, CURL *easy, CURLcode result)
 	struct http_req		*req;
 	struct insert_response	 resp;
 	long			 status = 0;
+	const char		*nl;
+	size_t			 n;
 	char			 why[64];
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
@@ -301,14 +303,6 @@ http_finish(struct svc *svc, CURL *easy, CURLcode result)
 	/* 502-504 come from a proxy in front: the server is away. */
 	svc->ch_reachable = result == CURLE_OK && (status < 502 ||
 	    status > 504);
-	if (!svc->ch_reachable) {
-		if (result != CURLE_OK)
-			snprintf(why, sizeof why, "%s",
-			    curl_easy_strerror(result));
-		else
-			snprintf(why, sizeof why, "HTTP %ld", status);
-		ch_endpoint_away(svc, req->endpoint, why);
-	}
 	resp.status = status;
 	resp.elapsed_us = loop_now_us() - req->sent_us;
 	resp.body = req->resp != NULL ? req->resp : "";
@@ -321,6 +315,18 @@ http_finish(struct svc *svc, CURL *easy, CURLcode result)
 		resp.body = req->errbuf[0] != '\0' ? req->errbuf :
 		    curl_easy_strerror(result);
 		resp.len = strlen(resp.body);
+	}
+	if (endpoint_is_away(&resp)) {
+		n = resp.len < 40 ? resp.len : 40;
+		if ((nl = memchr(resp.body, '\n', n)) != NULL)
+			n = nl - resp.body;
+		if (result != CURLE_OK)
+			snprintf(why, sizeof why, "%s",
+			    curl_easy_strerror(result));
+		else
+			snprintf(why, sizeof why, "HTTP %ld: %.*s", status,
+			    (int)n, resp.body);
+		ch_endpoint_away(svc, req->endpoint, why);
 	}
 	req->done(svc, req->arg, &resp);
 	free(req->owned);

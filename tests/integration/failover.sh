@@ -2,7 +2,8 @@
 # Failover: [clickhouse] url lists two endpoints, two fault proxies in
 # front of the one private ClickHouse server.  Requests go to the first
 # while it answers; once it is gone they go to the second; when the second
-# answers 503 they go round to the (still dead) first and back.  A restart
+# answers 503, or 500 with a ZooKeeper error code, they go round to the
+# (still dead) first and back.  A restart
 # with the first one still dead starts on the second.  Every tick lands
 # exactly once and the group commits to the end.
 set -euo pipefail
@@ -14,7 +15,7 @@ trap 'helper_stop "${A_PID:-}"; proxy_stop; it_cleanup' EXIT
 proxy_start a
 A_URL=$PROXY_URL A_PID=$PROXY_PID A_IN=$PROXY_IN A_OUT=$PROXY_OUT
 proxy_start b
-stream_init 7 60000 100
+stream_init 7 80000 100
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 metric() {
@@ -54,17 +55,21 @@ stream_wait 90
 	fail "endpoint gauge $(metric ticksink_clickhouse_endpoint), expected 1"
 echo "ok: failed over: $(grep -m 1 'did not answer' "$IT_DIR/ticksink.log")"
 
-# The second one answers 503 to inserts: round through the dead first.
-switches=$(metric ticksink_clickhouse_endpoint_switches_total)
-proxy_cmd "insert_only error503 2"
-stream_chunk
-stream_wait 90
-after=$(metric ticksink_clickhouse_endpoint_switches_total)
-[ "$after" -ge $(( switches + 2 )) ] ||
-	fail "switches $switches -> $after through the 503s, expected 2 more"
-[ "$(metric ticksink_clickhouse_endpoint)" -eq 1 ] ||
-	fail "endpoint gauge $(metric ticksink_clickhouse_endpoint), expected 1"
-echo "ok: through 503s, switches $switches -> $after"
+# The second one answers 503 to two inserts, then 500 with "Code: 999"
+# (KEEPER_EXCEPTION, as from a replica without ZooKeeper): each time
+# requests go round through the dead first and back.
+for fault in "insert_only error503 2" "insert_only error500 2"; do
+	switches=$(metric ticksink_clickhouse_endpoint_switches_total)
+	proxy_cmd "$fault"
+	stream_chunk
+	stream_wait 90
+	after=$(metric ticksink_clickhouse_endpoint_switches_total)
+	[ "$after" -ge $(( switches + 2 )) ] ||
+		fail "switches $switches -> $after through '$fault', expected 2 more"
+	[ "$(metric ticksink_clickhouse_endpoint)" -eq 1 ] ||
+		fail "endpoint gauge $(metric ticksink_clickhouse_endpoint), expected 1"
+	echo "ok: through '$fault', switches $switches -> $after"
+done
 
 # A restart while the first endpoint is still dead starts on the second.
 ticksink_stop
