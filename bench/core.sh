@@ -20,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$build/ticksink-tickgen" --seed 6 --count 100000 --invalid-every 1000 \
     --start-ms 1767139200000 >"$tmp/corpus"
 msgs=$(wc -l <"$tmp/corpus")
-valgrind --tool=callgrind --toggle-collect=core_run \
+valgrind --tool=callgrind --toggle-collect='core_run*' \
     --callgrind-out-file="$tmp/cg.out" \
     "$build/ticksink-bench-core" "$tmp/corpus" >"$tmp/out" 2>"$tmp/vg"
 ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/vg")
