@@ -1309,6 +1309,33 @@ sim_pend_new(struct sim *m, const struct sink_action *a)
 	return (pd);
 }
 
+/*
+ * Parse ins's body into m->rows (what names the step, for failures): it
+ * must hold exactly the rows of the sink's row table, each ending where
+ * the table says.
+ */
+static void
+sim_parse_insert(struct sim *m, const struct sink_insert *ins,
+    const char *what)
+{
+	const struct sim_row	*r;
+	long			 n;
+	uint32_t		 i;
+
+	n = sim_parse_body(m, ins->table, ins->body.data, ins->body.len);
+	if (n != (long)ins->nrows)
+		sim_fail(m, "%s #%llu: body holds %ld rows, the sink says %u",
+		    what, (unsigned long long)ins->id, n, ins->nrows);
+	for (i = 0; i < ins->nrows; i++) {
+		r = &m->rows[i];
+		if (r->end != ins->rows[i].end)
+			sim_fail(m, "%s #%llu row %u: body says p%d@%lld "
+			    "ending at %zu, row table ending at %u", what,
+			    (unsigned long long)ins->id, i, r->p,
+			    (long long)r->o, r->end, ins->rows[i].end);
+	}
+}
+
 /* SINK_ACT_INSERT as the sink makes it: check it through and through. */
 static void
 sim_push_insert(struct sim *m, struct sim_pend *pd)
@@ -1316,7 +1343,6 @@ sim_push_insert(struct sim *m, struct sim_pend *pd)
 	struct sink_insert	*ins = pd->a.insert;
 	const struct sim_row	*r;
 	const struct sim_kpart	*kp;
-	long			 n;
 	uint32_t		 i;
 
 	if (m->ninflight >= m->conf.max_inflight)
@@ -1325,17 +1351,9 @@ sim_push_insert(struct sim *m, struct sim_pend *pd)
 	if (ins->nrows == 0 || ins->body.len == 0)
 		sim_fail(m, "insert #%llu is empty",
 		    (unsigned long long)ins->id);
-	n = sim_parse_body(m, ins->table, ins->body.data, ins->body.len);
-	if (n != (long)ins->nrows)
-		sim_fail(m, "insert #%llu: body holds %ld rows, the sink says "
-		    "%u", (unsigned long long)ins->id, n, ins->nrows);
+	sim_parse_insert(m, ins, "insert");
 	for (i = 0; i < ins->nrows; i++) {
 		r = &m->rows[i];
-		if (r->end != ins->rows[i].end)
-			sim_fail(m, "insert #%llu row %u: body says p%d@%lld "
-			    "ending at %zu, row table ending at %u",
-			    (unsigned long long)ins->id, i, r->p,
-			    (long long)r->o, r->end, ins->rows[i].end);
 		if (r->p < 0 || r->p >= m->nparts || r->o < 0 ||
 		    r->o >= SIM_MAXLOG || m->log[r->p].kind[r->o] == SIM_GAP)
 			sim_fail(m, "insert #%llu row %u: p%d@%lld is not in "
@@ -1394,10 +1412,7 @@ sim_push_probe(struct sim *m, struct sim_pend *pd)
 	if (ins->nrows == 0)
 		sim_fail(m, "probe of an empty insert #%llu",
 		    (unsigned long long)ins->id);
-	if (sim_parse_body(m, ins->table, ins->body.data,
-	    ins->body.len) != (long)ins->nrows)
-		sim_fail(m, "probe of insert #%llu: body and row table differ",
-		    (unsigned long long)ins->id);
+	sim_parse_insert(m, ins, "probe of insert");
 	pd->probe_p = m->rows[0].p;
 	pd->probe_o = m->rows[0].o;
 	m->ninflight++;
@@ -2363,11 +2378,7 @@ sim_answer(struct sim *m, size_t i)
 			size_t	 size = 0, present = 0;
 			FILE	*f = open_memstream(&text, &size);
 
-			if (sim_parse_body(m, op->table, op->ins->body.data,
-			    op->ins->body.len) != (long)op->ins->nrows)
-				sim_fail(m, "probed insert #%llu: body and row "
-				    "table differ",
-				    (unsigned long long)op->ins_id);
+			sim_parse_insert(m, op->ins, "probed insert");
 			for (k = 0; k < op->ins->nrows; k++) {
 				p = m->rows[k].p;
 				q = m->rows[k].o;
