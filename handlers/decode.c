@@ -16,11 +16,19 @@
  * faults never stop the parse: only a well-formed document can be blamed for
  * its content.  The one exception is depth, which must stop it.
  *
- * yajl allocates a handle, a lexer, a state stack and buffers for every
- * parse.  It is given an allocator (yajl_alloc_funcs) backed by an arena in
- * struct decoder: a first chunk kept for the decoder's life and reset per
- * message, plus overflow chunks that are freed at the next reset.  An
- * ordinary tick therefore parses without calling malloc.
+ * yajl has no reset, and a handle (a lexer, a state stack, buffers) costs
+ * 4% of the core to make and free.  So one handle, configured to take
+ * several values in a row, parses message after message; a message that is
+ * exactly one well-formed value needs nothing more.  Anything else (an
+ * error, a second value, no value at all) is parsed again by a fresh handle
+ * with yajl's defaults, whose verdict and byte offset are the ones reported,
+ * so a reject reads the same as if every message had its own handle (with
+ * one addition: an unterminated string after the object, which yajl lets
+ * pass, is trailing garbage too).  The
+ * fresh handle allocates from an arena in struct decoder (a first chunk
+ * kept for the decoder's life and reset per message, plus overflow chunks
+ * freed at the next reset), as do the field texts of every message: an
+ * ordinary tick parses without calling malloc.
  */
 
 #include <assert.h>
@@ -105,12 +113,16 @@ struct decoder {
 	locale_t		 c_locale;
 	struct decode_arena	 arena;
 	yajl_alloc_funcs	 afs;
+	/* The reused handle (several values in a row); NULL once spent. */
+	yajl_handle		 stream;
 
 	/* Per call: where the detail goes. */
 	char			*detail;
 	size_t			 detail_size;
 
-	/* Per parse, reset by decode_tick. */
+	/* Per parse, reset by decode_start. */
+	bool			 in_stream;	/* parsed by the reused handle */
+	size_t			 end;		/* there: after the object */
 	int			 depth;
 	/* The field whose value comes next, or -1. */
 	int			 cur;
@@ -159,6 +171,11 @@ static int		 decode_integer(const char *, size_t, int64_t *,
 			     bool *);
 static double		 decode_double(const struct decoder *, const char *,
 			     size_t);
+static void		 decode_start(struct decoder *, const void *, size_t);
+static bool		 decode_parse_stream(struct decoder *, const void *,
+		     size_t, size_t *);
+static enum decode_reason decode_parse_alone(struct decoder *,
+		     const void *, size_t);
 static enum decode_reason decode_parse(struct decoder *, const void *,
 			     size_t);
 static enum decode_reason decode_check_fields(struct decoder *);
@@ -374,6 +391,8 @@ decode_free(struct decoder *d)
 {
 	if (d == NULL)
 		return;
+	if (d->stream != NULL)
+		yajl_free(d->stream);
 	decode_arena_clear(&d->arena);
 	freelocale(d->c_locale);
 	free(d);
@@ -400,6 +419,9 @@ decode_value(struct decoder *d, enum decode_jtype type, const void *s,
 	struct decode_field	*f;
 
 	if (d->depth == 0) {
+		/* A second value ends the reused handle's parse. */
+		if (d->in_stream && d->top != DECODE_J_NONE)
+			return (0);
 		d->top = type;
 		return (1);
 	}
@@ -422,7 +444,8 @@ decode_value(struct decoder *d, enum decode_jtype type, const void *s,
 static int
 decode_open(struct decoder *d, enum decode_jtype type)
 {
-	decode_value(d, type, NULL, 0);
+	if (!decode_value(d, type, NULL, 0))
+		return (0);
 	if (++d->depth > DECODE_MAX_DEPTH) {
 		d->too_deep = true;
 		return (0);
@@ -572,7 +595,8 @@ decode_end_cb(void *ctx)
 {
 	struct decoder	*d = ctx;
 
-	d->depth--;
+	if (--d->depth == 0 && d->in_stream)
+		d->end = yajl_get_bytes_consumed(d->stream);
 	return (1);
 }
 
@@ -756,15 +780,84 @@ slow:
 }
 
 /*
- * Run yajl over the whole message.  Strings are UTF-8 checked, and comments,
- * trailing garbage, several values and a partial value are errors: these are
- * yajl's defaults (every yajl_config flag off), which tests/check_decode.c
- * pins one by one, so they are not set again for every message (five calls,
- * 1.8% of the core's instructions).  yajl_status_client_canceled comes from
- * decode_open (depth) or from a string that is not strict UTF-8.
+ * Run yajl over the whole message: the reused handle first, and where that
+ * does not end in exactly one well-formed value, a fresh handle, whose
+ * verdict is the one reported.
  */
 static enum decode_reason
 decode_parse(struct decoder *d, const void *buf, size_t len)
+{
+	enum decode_reason	r;
+	size_t			trail;
+
+	if (decode_parse_stream(d, buf, len, &trail))
+		return (DECODE_OK);
+	decode_start(d, buf, len);
+	r = decode_parse_alone(d, buf, len);
+	/*
+	 * yajl takes an unterminated string after the value for a token still
+	 * to come, and ends without an error; it is no less trailing garbage.
+	 */
+	if (r == DECODE_OK && trail < len)
+		r = decode_reject(d, DECODE_BAD_JSON, "invalid JSON at byte "
+		    "%zu: parse error: trailing garbage", trail);
+	return (r);
+}
+
+/*
+ * Parse with the reused handle, which takes several values in a row: true
+ * if the message was one object and nothing but white space after it, so
+ * that the handle is ready for the next message.  yajl cannot say so
+ * itself here: the rest of a message may be a value or the start of one,
+ * which that handle would take as the next.  Otherwise *trail is where
+ * something other than white space follows a whole object (else len), and
+ * the handle is freed (an error or a cancel leaves it in its error state
+ * for good, and a partial token would run into the next message); the next
+ * message makes another.
+ */
+static bool
+decode_parse_stream(struct decoder *d, const void *buf, size_t len,
+    size_t *trail)
+{
+	const unsigned char	*p = buf;
+	yajl_status		 st;
+	size_t			 i;
+
+	if (d->stream == NULL) {
+		if ((d->stream = yajl_alloc(&decode_callbacks, NULL, d)) ==
+		    NULL)
+			fatalx("%s: yajl_alloc", __func__);
+		if (!yajl_config(d->stream, yajl_allow_multiple_values, 1))
+			fatalx("%s: yajl_config", __func__);
+	}
+	d->in_stream = true;
+	st = yajl_parse(d->stream, buf, len);
+	d->in_stream = false;
+	*trail = len;
+	if (st == yajl_status_ok && d->top == DECODE_J_OBJECT && d->end > 0) {
+		for (i = d->end; i < len; i++)
+			if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' &&
+			    p[i] != '\r')
+				break;
+		if (i == len)
+			return (true);
+		*trail = i;
+	}
+	yajl_free(d->stream);
+	d->stream = NULL;
+	return (false);
+}
+
+/*
+ * Parse with a fresh handle and report its verdict.  Strings are UTF-8
+ * checked, and comments, trailing garbage, several values and a partial
+ * value are errors: these are yajl's defaults (every yajl_config flag off),
+ * which tests/check_decode.c pins one by one, so they are not set for every
+ * such parse.  yajl_status_client_canceled comes from decode_open (depth)
+ * or from a string that is not strict UTF-8.
+ */
+static enum decode_reason
+decode_parse_alone(struct decoder *d, const void *buf, size_t len)
 {
 	yajl_handle		 h;
 	yajl_status		 st;
@@ -963,6 +1056,24 @@ decode_check_values(struct decoder *d, int64_t now_ms, struct tick *t)
 	return (DECODE_OK);
 }
 
+/* Forget what a parse saw, and take buf as the message. */
+static void
+decode_start(struct decoder *d, const void *buf, size_t len)
+{
+	decode_arena_reset(&d->arena);
+	d->in_stream = false;
+	d->end = 0;
+	d->depth = 0;
+	d->cur = -1;
+	d->too_deep = false;
+	d->bad_utf8 = false;
+	d->in = buf;
+	d->in_len = len;
+	d->ascii = decode_is_ascii(buf, len);
+	d->top = DECODE_J_NONE;
+	memset(d->f, 0, sizeof(d->f));
+}
+
 /* Decode and validate one message value. */
 enum decode_reason
 decode_tick(struct decoder *d, const void *buf, size_t len, int64_t now_ms,
@@ -984,17 +1095,7 @@ decode_tick(struct decoder *d, const void *buf, size_t len, int64_t now_ms,
 		    "message is %zu bytes, over the %zu byte limit", len,
 		    d->limits.max_message_bytes));
 
-	decode_arena_reset(&d->arena);
-	d->depth = 0;
-	d->cur = -1;
-	d->too_deep = false;
-	d->bad_utf8 = false;
-	d->in = buf;
-	d->in_len = len;
-	d->ascii = decode_is_ascii(buf, len);
-	d->top = DECODE_J_NONE;
-	memset(d->f, 0, sizeof(d->f));
-
+	decode_start(d, buf, len);
 	memset(&t, 0, sizeof(t));
 	if ((r = decode_parse(d, buf, len)) == DECODE_OK &&
 	    (r = decode_check_fields(d)) == DECODE_OK &&

@@ -185,6 +185,11 @@ static const struct reject_case reject_cases[] = {
 	{ "{'a':1}", 0, DECODE_BAD_JSON, NULL },
 	{ EXAMPLE " x", 0, DECODE_BAD_JSON, "trailing garbage" },
 	{ EXAMPLE EXAMPLE, 0, DECODE_BAD_JSON, NULL },
+	{ EXAMPLE " 1", 0, DECODE_BAD_JSON, "trailing garbage" },
+	{ EXAMPLE " \"abc", 0, DECODE_BAD_JSON, "trailing garbage" },
+	{ EXAMPLE "\"", 0, DECODE_BAD_JSON, "trailing garbage" },
+	{ EXAMPLE " [", 0, DECODE_BAD_JSON, "trailing garbage" },
+	{ "\"", 0, DECODE_BAD_JSON, "premature EOF" },
 	{ EXAMPLE ",", 0, DECODE_BAD_JSON, NULL },
 	{ "/* c */" EXAMPLE, 0, DECODE_BAD_JSON, NULL },
 	{ EXAMPLE "// c", 0, DECODE_BAD_JSON, NULL },
@@ -782,6 +787,66 @@ START_TEST(test_decode_reuse)
 }
 END_TEST
 
+/* Decode with a decoder made for this message alone; compare with d's. */
+static void
+same_as_fresh(struct decoder *d, const char *json, size_t len)
+{
+	struct decode_limits	 lim = {
+		.max_message_bytes = MAX_BYTES,
+		.max_skew_ms = SKEW_MS,
+	};
+	struct decoder		*fresh;
+	struct tick		 t1, t2;
+	char			 d1[256], d2[256];
+	enum decode_reason	 r1, r2;
+
+	memset(&t1, 0, sizeof(t1));
+	memset(&t2, 0, sizeof(t2));
+	r1 = decode_tick(d, json, len, NOW_MS, &t1, d1, sizeof(d1));
+	fresh = decode_new(&lim);
+	r2 = decode_tick(fresh, json, len, NOW_MS, &t2, d2, sizeof(d2));
+	decode_free(fresh);
+	ck_assert_msg(r1 == r2 && strcmp(d1, d2) == 0,
+	    "'%.*s': %s '%s' after other messages, %s '%s' alone", (int)len,
+	    json, decode_reason_name(r1), d1, decode_reason_name(r2), d2);
+	ck_assert_mem_eq(&t1, &t2, sizeof(t1));
+}
+
+/*
+ * The decoder's one yajl handle runs from message to message; whatever came
+ * before, each message gets the reason, detail and tick that a decoder of
+ * its own gives: every valid and rejected case, and inputs that are several
+ * values, no value or part of one, each after a good tick and after itself.
+ */
+START_TEST(test_decode_stream)
+{
+	static const char *const odd[] = {
+		"{} {}", "{}{}", "{} 1", "1 2", "1", "\"x\"", "[]", "null",
+		" ", "\n", "{", "{\"a\":", "[1,", "\"abc", "12", "-", "1e",
+		"{\"a\":1}x", "{\"a\":1},", "}", ",", ":", "tru", "/* */{}",
+		EXAMPLE " " EXAMPLE, EXAMPLE "1", "\"", EXAMPLE " \"abc",
+		EXAMPLE "\"", EXAMPLE " \n\t\r ", "\n " EXAMPLE,
+	};
+	int	i, k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < NELEM(odd); i++) {
+			same_as_fresh(dec, EXAMPLE, strlen(EXAMPLE));
+			same_as_fresh(dec, odd[i], strlen(odd[i]));
+			same_as_fresh(dec, odd[i], strlen(odd[i]));
+		}
+		for (i = 0; i < NELEM(reject_cases); i++) {
+			same_as_fresh(dec, reject_cases[i].json,
+			    reject_cases[i].len != 0 ? reject_cases[i].len :
+			    strlen(reject_cases[i].json));
+			same_as_fresh(dec, valid_cases[i % NELEM(valid_cases)].
+			    json, strlen(valid_cases[i % NELEM(valid_cases)].
+			    json));
+		}
+	}
+}
+END_TEST
+
 /* now_ms is the only clock: the same message passes or fails by it. */
 START_TEST(test_decode_now)
 {
@@ -924,6 +989,7 @@ decode_suite(void)
 	tcase_add_test(tc, test_decode_depth_unclosed);
 	tcase_add_test(tc, test_decode_size);
 	tcase_add_test(tc, test_decode_reuse);
+	tcase_add_test(tc, test_decode_stream);
 	tcase_add_test(tc, test_decode_now);
 	suite_add_tcase(s, tc);
 
