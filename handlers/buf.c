@@ -6,7 +6,6 @@
  * directly, so an encoded row never passes through an intermediate copy.
  */
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,15 +29,13 @@ buf_clear(struct buf *b)
 	buf_init(b);
 }
 
-/* Make room for at least extra more bytes. */
+/* Grow the allocation to hold extra more bytes (buf_reserve's slow path). */
 void
-buf_reserve(struct buf *b, size_t extra)
+buf_grow(struct buf *b, size_t extra)
 {
 	size_t	want, cap;
 
 	want = b->len + extra;
-	if (want <= b->cap)
-		return;
 	cap = b->cap != 0 ? b->cap : 256;
 	while (cap < want)
 		cap *= 2;
@@ -62,48 +59,6 @@ void
 buf_add_str(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
-}
-
-/* Append one byte. */
-void
-buf_add_u8(struct buf *b, uint8_t v)
-{
-	buf_reserve(b, 1);
-	b->data[b->len++] = v;
-}
-
-/* Append a 32-bit value, little-endian. */
-void
-buf_add_le32(struct buf *b, uint32_t v)
-{
-	uint8_t	*p;
-
-	buf_reserve(b, 4);
-	p = b->data + b->len;
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-	b->len += 4;
-}
-
-/* Append a 64-bit value, little-endian. */
-void
-buf_add_le64(struct buf *b, uint64_t v)
-{
-	buf_add_le32(b, (uint32_t)v);
-	buf_add_le32(b, (uint32_t)(v >> 32));
-}
-
-/* Append an IEEE-754 double, little-endian (ClickHouse's Float64). */
-void
-buf_add_double(struct buf *b, double d)
-{
-	uint64_t	v;
-
-	static_assert(sizeof(d) == sizeof(v), "double is 64 bits");
-	memcpy(&v, &d, sizeof v);
-	buf_add_le64(b, v);
 }
 
 /* Append an unsigned LEB128 varint (RowBinary string lengths). */
