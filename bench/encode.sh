@@ -34,28 +34,13 @@ done
 
 # shellcheck source=tests/lib/clickhouse.sh
 . "$top/tests/lib/clickhouse.sh"
+. "$top/bench/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ticksink-bench.XXXXXX")
 cleanup() { ch_stop; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 die() { printf 'encode.sh: FAIL: %s\n' "$*" >&2; exit 1; }
 
-# Server CPU so far (utime + stime, clock ticks).  Field 2 is "(comm)",
-# so cut up to the last ')': utime and stime are then the 12th and 13th.
-server_ticks() {
-	local s
-	s=$(<"/proc/$CH_PID/stat")
-	s=${s##*) }
-	# shellcheck disable=SC2086
-	set -- $s
-	printf '%s\n' "$(( ${12} + ${13} ))"
-}
-
-# Median of the arguments (the lower middle for an even count).
-median() {
-	printf '%s\n' "$@" | sort -g |
-	    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
 
 # insert TABLE BODY: fresh table, one POST, append "cpu_us_per_row wall_ms"
 # to $tmp/TABLE.runs, check the row count.
@@ -64,11 +49,11 @@ insert() {
 	ch_query "DROP TABLE IF EXISTS default.$t" >/dev/null
 	ch_query "$(<"$tmp/$t.create.sql")" >/dev/null
 	q=$(_ch_urlencode "$(<"$tmp/$t.insert.sql")")
-	c0=$(server_ticks)
+	c0=$(cpu_ticks "$CH_PID")
 	out=$(curl -sS -o "$tmp/response" -w '%{http_code} %{time_total}' \
 	    -H 'Content-Type: application/octet-stream' \
 	    --data-binary @"$tmp/$body" "$CH_URL/?query=$q")
-	c1=$(server_ticks)
+	c1=$(cpu_ticks "$CH_PID")
 	code=${out% *}
 	secs=${out#* }
 	[[ $code == 200 ]] || { cat "$tmp/response" >&2; die "$t: HTTP $code"; }
@@ -91,9 +76,9 @@ CH_LOG_LEVEL=warning ch_start ||
 hz=$(getconf CLK_TCK)
 echo "server: ClickHouse $(ch_query 'SELECT version()'), pid $CH_PID," \
     "$(nproc) CPUs, CLK_TCK $hz"
-c0=$(server_ticks)
+c0=$(cpu_ticks "$CH_PID")
 sleep 2
-c1=$(server_ticks)
+c1=$(cpu_ticks "$CH_PID")
 echo "server idle CPU: $(( c1 - c0 )) ticks in 2 s (noise floor)"
 
 # One untimed insert of each first: the very first one pays for the

@@ -36,6 +36,7 @@ while getopts n:b:r: opt; do
 done
 [[ -x /usr/sbin/clickhouse-server ]] || { echo "no clickhouse-server" >&2; exit 77; }
 . "$top/tests/lib/clickhouse.sh"
+. "$top/bench/lib.sh"
 tmp=$(mktemp -d /tmp/ticksink-shapes.XXXXXX)
 trap 'ch_stop; rm -rf "$tmp"' EXIT
 ch_start >/dev/null || exit 77
@@ -47,7 +48,6 @@ cols="timestamp DateTime('UTC'), timestamp_ms Int64, symbol String,
 names="timestamp, timestamp_ms, symbol, price, volume, received_at,
     received_at_ms, kafka_partition, kafka_offset"
 names_q=$(printf '%s' "$names" | tr -s ' \n' ' ' | sed 's/ /%20/g')
-server_cpu() { local s; s=$(<"/proc/$CH_PID/stat"); s=${s##*) }; set -- $s; echo $(( ${12} + ${13} )); }
 post() {	# post FILE PARAMS: the file as the body
 	curl -sS --fail-with-body --data-binary "@$1" "$CH_URL/?$2" >/dev/null
 }
@@ -109,10 +109,10 @@ for name in direct staged one; do
 		line=
 		for (( r = 0; r < runs; r++ )); do
 			fresh
-			c0=$(server_cpu)
+			c0=$(cpu_ticks "$CH_PID")
 			shape "$name" "$fmt"
 			sleep 8
-			c1=$(server_cpu)
+			c1=$(cpu_ticks "$CH_PID")
 			got=$(ch_query "SELECT count() FROM default.t")
 			[[ $got == "$n" ]] || { echo "$name $fmt landed $got of $n" >&2; exit 1; }
 			parts=$(ch_query "SELECT count() FROM system.parts
