@@ -52,6 +52,7 @@ struct conf {
 	uint64_t	 batch_max_bytes;
 	uint32_t	 batch_max_delay_ms;
 	uint32_t	 batch_max_inflight;
+	uint32_t	 batch_window_rows;
 	uint64_t	 batch_max_buffer_bytes;
 
 	uint32_t	 max_message_bytes;

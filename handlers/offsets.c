@@ -235,6 +235,18 @@ offsets_committable(const struct offsets *o, int32_t p)
 	return (o->parts[p].committable);
 }
 
+/* The first offset of p whose batch has not landed; -1 if none. */
+int64_t
+offsets_first_pending(const struct offsets *o, int32_t p)
+{
+	const struct offsets_part	*pp;
+
+	if (!offsets_is_assigned(o, p))
+		return (-1);
+	pp = &o->parts[p];
+	return (pp->head < pp->tail ? pp->segs[pp->head].first : -1);
+}
+
 /* Number of segments of p still waiting for their batch. */
 size_t
 offsets_pending(const struct offsets *o, int32_t p)

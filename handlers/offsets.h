@@ -23,6 +23,7 @@ void		 offsets_skip(struct offsets *, int32_t, int64_t);
 void		 offsets_landed(struct offsets *, uint64_t);
 bool		 offsets_next_commit(struct offsets *, int32_t *, int64_t *);
 int64_t		 offsets_committable(const struct offsets *, int32_t);
+int64_t		 offsets_first_pending(const struct offsets *, int32_t);
 size_t		 offsets_pending(const struct offsets *, int32_t);
 
 #endif /* HANDLERS_OFFSETS_H */

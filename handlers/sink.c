@@ -59,6 +59,7 @@
 #define SINK_SERVER_REASON	"server_rejected"
 #define SINK_HELD_HDR		21	/* offset, time, length, tombstone */
 #define SINK_CHECK_MAX_PARTS	1024	/* per resume check: ~50 kB of SQL */
+#define SINK_WINDOW_AHEAD	2	/* batches of a window not yet read */
 
 static struct sink_insert	*sink_insert_new(struct sink *,
 				    enum schema_table, uint64_t);
@@ -101,6 +102,25 @@ static void			 sink_server_reject(struct sink *,
 static uint64_t			 sink_random(struct sink *);
 static void			 sink_requeue(struct sink *, struct sink_insert *,
 				     uint64_t);
+static void			 sink_release(struct sink *,
+				    struct sink_insert *);
+static bool			 sink_windowable(const struct sink *,
+				    const struct sink_insert *);
+static void			 sink_window_open(struct sink *, uint64_t);
+static void			 sink_window_add(struct sink *,
+				    struct sink_insert *, uint64_t);
+static void			 sink_window_seal(struct sink *);
+static bool			 sink_window_due(const struct sink *,
+				    const struct sink_window *, uint64_t);
+static uint64_t			 sink_window_deadline(const struct sink *,
+				    const struct sink_window *);
+static void			 sink_window_more(struct sink *,
+				    struct sink_window *);
+static void			 sink_window_free(struct sink *,
+				    struct sink_window *);
+static void			 sink_window_failed(struct sink *,
+				    struct sink_window *, uint64_t);
+static void			 sink_reread(struct sink *, int32_t);
 
 /* The sink's settings from the service's configuration. */
 void
@@ -114,6 +134,9 @@ sink_conf_init(struct sink_conf *sc, const struct conf *c,
 	sc->limits.max_bytes = c->batch_max_bytes;
 	sc->limits.max_delay_us = (uint64_t)c->batch_max_delay_ms * 1000;
 	sc->max_inflight = c->batch_max_inflight;
+	sc->window_rows = c->batch_window_rows;
+	/* A window ends in time for its answer within the request timeout. */
+	sc->window_max_us = (uint64_t)c->ch_timeout_ms * 1000 / 2;
 	sc->max_buffer_bytes = c->batch_max_buffer_bytes;
 	sc->decode.max_message_bytes = c->max_message_bytes;
 	sc->decode.max_skew_ms = c->max_future_skew_ms;
@@ -133,6 +156,7 @@ sink_new(const struct sink_conf *conf)
 	s->offsets = offsets_new();
 	TAILQ_INIT(&s->queue);
 	TAILQ_INIT(&s->all);
+	TAILQ_INIT(&s->windows);
 	s->next_id = 1;
 	s->rng = conf->seed | 1;
 	return (s);
@@ -143,11 +167,16 @@ void
 sink_free(struct sink *s)
 {
 	struct sink_insert	*ins;
+	struct sink_window	*w;
 	size_t			 i;
 
 	if (s == NULL)
 		return;
 
+	while ((w = TAILQ_FIRST(&s->windows)) != NULL) {
+		TAILQ_REMOVE(&s->windows, w, entry);
+		sink_window_free(s, w);
+	}
 	while ((ins = TAILQ_FIRST(&s->all)) != NULL)
 		sink_insert_free(s, ins);
 	buf_clear(&s->spare.body);
@@ -199,6 +228,17 @@ sink_insert_free(struct sink *s, struct sink_insert *ins)
 	if (ins == NULL)
 		return;
 	TAILQ_REMOVE(&s->all, ins, all_entry);
+	sink_release(s, ins);
+	free(ins);
+}
+
+/*
+ * Give back an insert's body and row table (they become the spare when
+ * there is none); its row count stays, for the stats.
+ */
+static void
+sink_release(struct sink *s, struct sink_insert *ins)
+{
 	s->bytes -= sink_insert_bytes(ins);
 	if (s->spare.body.cap == 0 && s->spare.rows == NULL) {
 		s->spare.body = ins->body;
@@ -209,14 +249,17 @@ sink_insert_free(struct sink *s, struct sink_insert *ins)
 		buf_clear(&ins->body);
 		free(ins->rows);
 	}
-	free(ins);
+	buf_init(&ins->body);
+	ins->rows = NULL;
+	ins->cap_rows = 0;
 }
 
 /* Memory an insert accounts for: its body and its row table. */
 static size_t
 sink_insert_bytes(const struct sink_insert *ins)
 {
-	return (ins->body.len + (size_t)ins->nrows * sizeof *ins->rows);
+	return (ins->body.len +
+	    (ins->rows == NULL ? 0 : (size_t)ins->nrows * sizeof *ins->rows));
 }
 
 /* The state of partition p, grown on demand. */
@@ -314,6 +357,8 @@ sink_revoke(struct sink *s, int32_t p)
 	}
 	s->atail = n;
 	offsets_revoke(s->offsets, p);
+	/* Its rows in the open window land sooner if the window ends now. */
+	sink_window_seal(s);
 	pp = sink_part(s, p);
 	pp->check = 0;
 	sink_unhold(s, pp);
@@ -364,12 +409,18 @@ static bool *
 sink_sending_parts(const struct sink *s)
 {
 	const struct sink_insert	*ins;
+	const struct sink_window	*w;
 	bool				*sending;
 	uint32_t			 i;
+	size_t				 j;
 	int32_t				 p;
 	int64_t				 offset;
 
 	sending = xcalloc(s->nparts, sizeof *sending);
+	TAILQ_FOREACH(w, &s->windows, entry) {
+		for (j = 0; j < w->ngen && j < s->nparts; j++)
+			sending[j] |= w->gen[j] != 0;
+	}
 	TAILQ_FOREACH(ins, &s->all, all_entry) {
 		if (ins->state != SINK_INSERT_INFLIGHT &&
 		    ins->state != SINK_INSERT_PROBING)
@@ -473,8 +524,12 @@ sink_close(struct sink *s, enum schema_table t, enum batch_decision why)
 	s->open[t] = NULL;
 	ins->state = SINK_INSERT_QUEUED;
 	ins->retry_at_us = 0;
+	ins->bulk = why == BATCH_FLUSH_ROWS || why == BATCH_FLUSH_BYTES;
 	TAILQ_INSERT_TAIL(&s->queue, ins, entry);
 	s->stats.flush_reason[why]++;
+	/* A batch that was not filled ends the backlog, and the window. */
+	if (t == SCHEMA_TICKS && !ins->bulk)
+		sink_window_seal(s);
 }
 
 /* Hand queued inserts that are due to the reactor, up to max_inflight. */
@@ -486,6 +541,17 @@ sink_pump(struct sink *s, uint64_t now_us)
 
 	for (ins = TAILQ_FIRST(&s->queue); ins != NULL; ins = next) {
 		next = TAILQ_NEXT(ins, entry);
+		if (sink_windowable(s, ins)) {
+			if (s->window == NULL &&
+			    s->ninflight < s->conf.max_inflight)
+				sink_window_open(s, now_us);
+			if (s->window == NULL ||
+			    s->window->unread >= SINK_WINDOW_AHEAD)
+				continue;
+			TAILQ_REMOVE(&s->queue, ins, entry);
+			sink_window_add(s, ins, now_us);
+			continue;
+		}
 		if (s->ninflight >= s->conf.max_inflight)
 			break;
 		if (ins->state != SINK_INSERT_QUEUED ||
@@ -796,6 +862,8 @@ sink_tick(struct sink *s, uint64_t now_us)
 		    ins->opened_us, now_us) != BATCH_KEEP)
 			sink_close(s, t, BATCH_FLUSH_DELAY);
 	}
+	if (s->window != NULL && sink_window_due(s, s->window, now_us))
+		sink_window_seal(s);
 	sink_queries(s, now_us);
 	sink_pump(s, now_us);
 }
@@ -875,6 +943,7 @@ sink_drain(struct sink *s, uint64_t now_us)
 	}
 	sink_close(s, SCHEMA_TICKS, BATCH_FLUSH_DELAY);
 	sink_close(s, SCHEMA_REJECTS, BATCH_FLUSH_DELAY);
+	sink_window_seal(s);
 	/* The drain has a deadline: a retry may not wait out a long backoff. */
 	TAILQ_FOREACH(ins, &s->queue, entry)
 		ins->retry_at_us = 0;
@@ -1210,6 +1279,284 @@ sink_probe_answer(struct sink *s, struct sink_insert *ins, const char *body,
 }
 
 /*
+ * Does a queued batch go into a window: a ticks batch closed full (a
+ * backlog), never sent, not a piece of a split, while windows are on and
+ * not held off after a failed one.
+ */
+static bool
+sink_windowable(const struct sink *s, const struct sink_insert *ins)
+{
+	return (s->conf.window_rows > 0 && !s->draining &&
+	    ins->table == SCHEMA_TICKS && ins->bulk && ins->attempt == 0 &&
+	    ins->parent == NULL && ins->retry_at_us == 0 &&
+	    s->stats.messages >= s->windows_after);
+}
+
+/* Open a window in an insert slot; the reactor starts its request. */
+static void
+sink_window_open(struct sink *s, uint64_t now_us)
+{
+	struct sink_window	*w;
+	struct sink_action	 a = { .kind = SINK_ACT_STREAM,
+				     .partition = -1 };
+
+	w = xcalloc(1, sizeof *w);
+	w->id = s->next_id++;
+	TAILQ_INIT(&w->members);
+	w->opened_us = w->last_add_us = now_us;
+	TAILQ_INSERT_TAIL(&s->windows, w, entry);
+	s->window = w;
+	s->ninflight++;
+	a.window = w;
+	sink_push(s, &a);
+}
+
+/*
+ * Append a batch to the open window, noting the assignment of each of its
+ * partitions; the window is sealed when the next batch might not fit.
+ */
+static void
+sink_window_add(struct sink *s, struct sink_insert *ins, uint64_t now_us)
+{
+	struct sink_window	*w = s->window;
+	uint32_t		 i;
+	int32_t			 p;
+	int64_t			 offset;
+	size_t			 n;
+
+	ins->state = SINK_INSERT_WINDOW;
+	TAILQ_INSERT_TAIL(&w->members, ins, entry);
+	if (w->reading == NULL) {
+		w->reading = ins;
+		w->read_at = 0;
+	}
+	w->unread++;
+	w->nrows += ins->nrows;
+	w->last_add_us = now_us;
+	for (i = 0; i < ins->nrows; i++) {
+		sink_row_origin(s->conf.dialect, ins, i, &p, &offset);
+		if (p < 0)
+			continue;
+		if ((size_t)p >= w->ngen) {
+			n = (size_t)p + 1;
+			w->gen = xreallocarray(w->gen, n, sizeof *w->gen);
+			memset(w->gen + w->ngen, 0,
+			    (n - w->ngen) * sizeof *w->gen);
+			w->ngen = n;
+		}
+		if (ins->rows[i].gen > w->gen[p])
+			w->gen[p] = ins->rows[i].gen;
+	}
+	if ((uint64_t)w->nrows + s->conf.limits.max_rows >
+	    s->conf.window_rows || sink_window_due(s, w, now_us))
+		sink_window_seal(s);
+	else
+		sink_window_more(s, w);
+}
+
+/*
+ * Is it time to end the open window w: read to the end with nothing more
+ * for a batch's delay (the backlog is over), or as old as a window may be?
+ */
+static bool
+sink_window_due(const struct sink *s, const struct sink_window *w,
+    uint64_t now_us)
+{
+	return (now_us >= sink_window_deadline(s, w));
+}
+
+/* When the open window w is due (sink_window_due). */
+static uint64_t
+sink_window_deadline(const struct sink *s, const struct sink_window *w)
+{
+	uint64_t	d = UINT64_MAX;
+
+	if (w->reading == NULL)
+		d = w->last_add_us + s->conf.limits.max_delay_us;
+	if (s->conf.window_max_us > 0 &&
+	    w->opened_us + s->conf.window_max_us < d)
+		d = w->opened_us + s->conf.window_max_us;
+	return (d);
+}
+
+/* The open window takes no more batches: its body ends after them. */
+static void
+sink_window_seal(struct sink *s)
+{
+	struct sink_window	*w = s->window;
+
+	if (w == NULL)
+		return;
+	w->sealed = true;
+	s->window = NULL;
+	sink_window_more(s, w);
+}
+
+/* Wake the reader of w if it waits: there is more, or the end. */
+static void
+sink_window_more(struct sink *s, struct sink_window *w)
+{
+	struct sink_action	a = { .kind = SINK_ACT_STREAM_MORE,
+				    .partition = -1 };
+
+	if (!w->waiting)
+		return;
+	w->waiting = false;
+	a.window = w;
+	sink_push(s, &a);
+}
+
+/*
+ * The reactor reads up to size bytes of w's body into dst.  A batch read
+ * whole gives its memory back at once, and the next may join.  Returns the
+ * bytes read; 0 is the end of the body, unless *wait is set: nothing to
+ * read yet, and SINK_ACT_STREAM_MORE follows when there is.
+ */
+size_t
+sink_window_read(struct sink *s, struct sink_window *w, void *dst,
+    size_t size, uint64_t now_us, bool *wait)
+{
+	struct sink_insert	*ins;
+	size_t			 n = 0, k;
+	bool			 released = false;
+
+	*wait = false;
+	while (n < size && (ins = w->reading) != NULL) {
+		k = ins->body.len - w->read_at;
+		if (k > size - n)
+			k = size - n;
+		memcpy((uint8_t *)dst + n, ins->body.data + w->read_at, k);
+		n += k;
+		w->read_at += k;
+		if (w->read_at < ins->body.len)
+			break;
+		sink_release(s, ins);
+		w->reading = TAILQ_NEXT(ins, entry);
+		w->read_at = 0;
+		w->unread--;
+		released = true;
+	}
+	w->sent += n;
+	if (released)
+		sink_pump(s, now_us);
+	if (n == 0 && !w->sealed) {
+		*wait = true;
+		w->waiting = true;
+	}
+	return (n);
+}
+
+/*
+ * The answer for a window.  Landed: every batch in it landed.  Failed before
+ * a byte was read: its batches are sent again on their own.  Otherwise what
+ * it held is gone from memory and may have landed in part: each partition
+ * with rows of its current assignment in it is read again from Kafka
+ * (sink_reread), and windows wait until twice window_rows messages more
+ * have come, so that a row the server refuses is found by the plain
+ * inserts, which split.
+ */
+void
+sink_window_done(struct sink *s, struct sink_window *w,
+    const struct insert_response *resp, uint64_t now_us)
+{
+	struct sink_insert	*ins;
+	size_t			 i, n;
+
+	s->ninflight--;
+	if (s->window == w)
+		s->window = NULL;
+	/* Actions for w not yet taken: it is gone. */
+	for (i = n = s->ahead; i < s->atail; i++) {
+		if (s->actions[i].window != w)
+			s->actions[n++] = s->actions[i];
+	}
+	s->atail = n;
+	TAILQ_REMOVE(&s->windows, w, entry);
+	if (resp->transport == INSERT_NET_OK && resp->status == 200 &&
+	    w->sealed && w->reading == NULL) {
+		s->stats.windows_ok++;
+		s->stats.last_landed_us = now_us;
+		while ((ins = TAILQ_FIRST(&w->members)) != NULL) {
+			TAILQ_REMOVE(&w->members, ins, entry);
+			sink_landed(s, ins);
+		}
+	} else
+		sink_window_failed(s, w, now_us);
+	sink_window_free(s, w);
+	sink_after_send(s, now_us);
+}
+
+/* A window failed: its batches go again, or its partitions are read again. */
+static void
+sink_window_failed(struct sink *s, struct sink_window *w, uint64_t now_us)
+{
+	struct sink_insert	*ins;
+	uint64_t		 retry_at;
+	size_t			 p;
+
+	s->stats.inserts_retried++;
+	if (w->sent == 0) {
+		retry_at = now_us + insert_backoff_us(1, sink_random(s));
+		while ((ins = TAILQ_LAST(&w->members, sink_insert_list)) !=
+		    NULL) {
+			TAILQ_REMOVE(&w->members, ins, entry);
+			ins->bulk = false;
+			sink_requeue(s, ins, retry_at);
+		}
+		return;
+	}
+	s->stats.windows_failed++;
+	s->windows_after = s->stats.messages + 2 * (uint64_t)s->conf.window_rows;
+	log_warnx("%s: a window of %u rows failed after %llu bytes; its "
+	    "partitions are read again from their first offset not landed",
+	    s->conf.topic, w->nrows, (unsigned long long)w->sent);
+	for (p = 0; p < w->ngen && p < s->nparts; p++) {
+		if (w->gen[p] != 0 && w->gen[p] == s->parts[p].gen &&
+		    offsets_is_assigned(s->offsets, (int32_t)p))
+			sink_reread(s, (int32_t)p);
+	}
+	while ((ins = TAILQ_FIRST(&w->members)) != NULL) {
+		TAILQ_REMOVE(&w->members, ins, entry);
+		sink_insert_free(s, ins);
+	}
+}
+
+/*
+ * Read partition p again from its first offset not landed: as if it were
+ * revoked and assigned again (what was not sent is dropped; the resume
+ * check of its first message skips what landed), and the reactor seeks it
+ * there.
+ */
+static void
+sink_reread(struct sink *s, int32_t p)
+{
+	struct sink_action	a = { .kind = SINK_ACT_SEEK };
+
+	if ((a.offset = offsets_first_pending(s->offsets, p)) < 0)
+		return;
+	sink_revoke(s, p);
+	sink_assign(s, p);
+	a.partition = p;
+	sink_push(s, &a);
+}
+
+/* Free a window taken off s->windows, and any batch still in it. */
+static void
+sink_window_free(struct sink *s, struct sink_window *w)
+{
+	struct sink_insert	*ins;
+
+	while ((ins = TAILQ_FIRST(&w->members)) != NULL) {
+		TAILQ_REMOVE(&w->members, ins, entry);
+		sink_insert_free(s, ins);
+	}
+	if (s->window == w)
+		s->window = NULL;
+	free(w->gen);
+	free(w);
+}
+
+/*
  * The dedup token of an insert: FNV-1a of its bytes and its row count, so
  * a resend of the same bytes carries the same token, in any process.
  */
@@ -1245,6 +1592,9 @@ sink_next_deadline(const struct sink *s)
 		if (d < best)
 			best = d;
 	}
+	if (s->window != NULL &&
+	    (d = sink_window_deadline(s, s->window)) < best)
+		best = d;
 	if (s->ninflight < s->conf.max_inflight) {
 		TAILQ_FOREACH(ins, &s->queue, entry) {
 			if (ins->state == SINK_INSERT_QUEUED &&
@@ -1279,7 +1629,8 @@ sink_is_idle(const struct sink *s)
 			return (false);
 	}
 	return (s->open[SCHEMA_TICKS] == NULL &&
-	    s->open[SCHEMA_REJECTS] == NULL && TAILQ_EMPTY(&s->all));
+	    s->open[SCHEMA_REJECTS] == NULL && TAILQ_EMPTY(&s->all) &&
+	    TAILQ_EMPTY(&s->windows));
 }
 
 /*
@@ -1290,8 +1641,9 @@ sink_is_idle(const struct sink *s)
 bool
 sink_saturated(const struct sink *s)
 {
-	return (s->ninflight >= s->conf.max_inflight &&
-	    !TAILQ_EMPTY(&s->queue));
+	return (!TAILQ_EMPTY(&s->queue) &&
+	    (s->ninflight >= s->conf.max_inflight || (s->window != NULL &&
+	    s->window->unread >= SINK_WINDOW_AHEAD)));
 }
 
 /* Bytes held: open, queued and in-flight bodies, rows, held messages. */

@@ -26,6 +26,8 @@ struct sink_conf {
 	enum schema_dialect	 dialect;
 	struct batch_limits	 limits;
 	unsigned		 max_inflight;
+	uint32_t		 window_rows;	/* 0: no windows */
+	uint64_t		 window_max_us;	/* a window's age at most */
 	size_t			 max_buffer_bytes;
 	struct decode_limits	 decode;
 	size_t			 reject_raw_max;
@@ -46,7 +48,8 @@ enum sink_insert_state {
 	SINK_INSERT_QUEUED,	/* waiting for a slot or its retry time */
 	SINK_INSERT_INFLIGHT,	/* the reactor is sending it */
 	SINK_INSERT_PROBING,	/* the reactor asks whether it landed */
-	SINK_INSERT_SPLIT	/* waiting for its pieces */
+	SINK_INSERT_SPLIT,	/* waiting for its pieces */
+	SINK_INSERT_WINDOW	/* part of a window; body freed once read */
 };
 
 /*
@@ -75,18 +78,51 @@ struct sink_insert {
 	unsigned		 attempt;	/* sends so far */
 	unsigned		 failures;	/* failed sends and probes */
 	bool			 probe;		/* outcome of last send unknown */
+	bool			 bulk;		/* closed full: a backlog */
 	uint64_t		 opened_us;
 	uint64_t		 retry_at_us;
 	struct sink_insert	*parent;	/* set on pieces of a split */
 	unsigned		 pending_children;
-	TAILQ_ENTRY(sink_insert) entry;		/* queue */
+	TAILQ_ENTRY(sink_insert) entry;		/* queue, or window */
 	TAILQ_ENTRY(sink_insert) all_entry;	/* every insert */
 };
 TAILQ_HEAD(sink_insert_list, sink_insert);
 
+/*
+ * A window: one streamed insert into the ticks table whose body is the
+ * batches closed full during a backlog, handed over one after another while
+ * the request runs, up to window_rows rows.  The server makes one part of
+ * it instead of one per batch, and merges none of them.  A batch's body is
+ * freed as soon as the reactor has read it, so a window that fails cannot
+ * be sent again: its partitions are read again from Kafka instead, from
+ * their first offset not landed, and the resume check skips whatever of it
+ * did land.
+ */
+struct sink_window {
+	uint64_t		 id;
+	struct sink_insert_list	 members;	/* in body order */
+	struct sink_insert	*reading;	/* first not wholly read */
+	size_t			 read_at;	/* bytes of it read */
+	unsigned		 unread;	/* members not wholly read */
+	uint32_t		 nrows;
+	uint64_t		 sent;		/* bytes read in all */
+	bool			 sealed;	/* takes no more batches */
+	bool			 waiting;	/* the reader waits for more */
+	uint32_t		*gen;		/* per partition: its rows' */
+	size_t			 ngen;		/* assignment; 0: none */
+	uint64_t		 opened_us;
+	uint64_t		 last_add_us;
+	void			*io;		/* the reactor's request */
+	TAILQ_ENTRY(sink_window) entry;
+};
+TAILQ_HEAD(sink_window_list, sink_window);
+
 enum sink_action_kind {
 	SINK_ACT_INSERT,	/* send insert (borrowed) */
 	SINK_ACT_PROBE,		/* ask whether insert's rows are there */
+	SINK_ACT_STREAM,	/* start streaming window (borrowed) */
+	SINK_ACT_STREAM_MORE,	/* window has more to read, or ended */
+	SINK_ACT_SEEK,		/* read partition again from offset */
 	SINK_ACT_LANDED_QUERY,	/* resume check `check`: which offsets landed */
 	SINK_ACT_STORE,		/* store offset for partition */
 	SINK_ACT_PAUSE,		/* pause every assigned partition */
@@ -98,6 +134,7 @@ enum sink_action_kind {
 struct sink_action {
 	enum sink_action_kind	 kind;
 	struct sink_insert	*insert;
+	struct sink_window	*window;
 	int32_t			 partition;
 	int64_t			 offset;
 	uint64_t		 check;
@@ -122,6 +159,8 @@ struct sink_stats {
 	uint64_t	inserts_retried;
 	uint64_t	inserts_split;
 	uint64_t	probes_landed;
+	uint64_t	windows_ok;
+	uint64_t	windows_failed;	/* their partitions read again */
 	uint64_t	flush_reason[4];
 	uint64_t	last_landed_us;	/* monotonic; 0 before the first */
 };
@@ -173,6 +212,9 @@ struct sink {
 	struct sink_insert	*open[2];	/* per table; NULL if none */
 	struct sink_insert_list	 queue;
 	struct sink_insert_list	 all;		/* owned, in any state */
+	struct sink_window	*window;	/* taking batches; or NULL */
+	struct sink_window_list	 windows;	/* every window in flight */
+	uint64_t		 windows_after;	/* messages; none before */
 	struct sink_spare	 spare;
 	struct sink_part	*parts;		/* indexed by partition id */
 	size_t			 nparts;
@@ -221,6 +263,10 @@ char		*sink_probe_sql(const struct sink_insert *,
 		     enum schema_dialect, const char *, const char *,
 		     const char *);
 void		 sink_token(const struct sink_insert *, char *, size_t);
+size_t		 sink_window_read(struct sink *, struct sink_window *, void *,
+		     size_t, uint64_t, bool *);
+void		 sink_window_done(struct sink *, struct sink_window *,
+		     const struct insert_response *, uint64_t);
 
 bool		 sink_next_action(struct sink *, struct sink_action *);
 uint64_t	 sink_next_deadline(const struct sink *);

@@ -36,6 +36,9 @@ static void	ch_probe_done_cb(struct svc *, void *,
 		    const struct insert_response *);
 static void	ch_landed_done_cb(struct svc *, void *,
 		    const struct insert_response *);
+static size_t	ch_window_read(struct svc *, void *, char *, size_t, bool *);
+static void	ch_window_done_cb(struct svc *, void *,
+		    const struct insert_response *);
 static char	*ch_url_with_query(const char *, const char *);
 static int	 ch_first_line(const struct insert_response *);
 static void	 ch_endpoint_urls(struct svc *);
@@ -44,8 +47,9 @@ static void	 ch_endpoint_urls(struct svc *);
 void
 ch_init(struct svc *svc)
 {
-	struct conf	*c = svc->conf;
-	char		*h;
+	struct conf		*c = svc->conf;
+	struct curl_slist	*l;
+	char			*h;
 
 	xasprintf(&h, "X-ClickHouse-User: %s", c->ch_user);
 	svc->headers = curl_slist_append(svc->headers, h);
@@ -59,6 +63,14 @@ ch_init(struct svc *svc)
 	/* No "Expect: 100-continue" round trip before each body. */
 	svc->headers = curl_slist_append(svc->headers, "Expect:");
 	if (svc->headers == NULL)
+		fatalx("curl_slist_append failed");
+	/* A window's body is sent as it comes. */
+	for (l = svc->headers; l != NULL; l = l->next)
+		svc->stream_headers = curl_slist_append(svc->stream_headers,
+		    l->data);
+	svc->stream_headers = curl_slist_append(svc->stream_headers,
+	    "Transfer-Encoding: chunked");
+	if (svc->stream_headers == NULL)
 		fatalx("curl_slist_append failed");
 	svc->ch_urls = conf_urls(c, &svc->ch_nurls);
 	endpoints_init(&svc->ch_endpoints, svc->ch_nurls);
@@ -78,6 +90,8 @@ ch_free(struct svc *svc)
 
 	curl_slist_free_all(svc->headers);
 	svc->headers = NULL;
+	curl_slist_free_all(svc->stream_headers);
+	svc->stream_headers = NULL;
 	free(svc->query_url);
 	for (t = 0; t < 2; t++) {
 		free(svc->insert_sql[t]);
@@ -246,6 +260,52 @@ ch_insert(struct svc *svc, struct sink_insert *ins)
 	    svc->insert_url[ins->table], token);
 	http_post(svc, url, ins->body.data, ins->body.len, url,
 	    ch_insert_done_cb, ins);
+}
+
+/*
+ * Start a window: one insert into the ticks table whose body the sink gives
+ * batch after batch while it runs (no dedup token: a failed window is read
+ * again from Kafka, never sent again).
+ */
+void
+ch_stream(struct svc *svc, struct sink_window *w)
+{
+	w->io = http_stream(svc, svc->insert_url[SCHEMA_TICKS],
+	    ch_window_read, w, ch_window_done_cb, w);
+}
+
+/* http_read_fn of a window: its next bytes, from the sink. */
+static size_t
+ch_window_read(struct svc *svc, void *arg, char *buf, size_t size,
+    bool *wait)
+{
+	return (sink_window_read(svc->sink, arg, buf, size, loop_now_us(),
+	    wait));
+}
+
+/* A window's answer: log it, then let the sink decide. */
+static void
+ch_window_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
+{
+	struct sink_window	*w = arg;
+
+	if (r->transport != INSERT_NET_OK || r->status != 200)
+		log_warnx("window %llu into %s (%u rows, %llu bytes sent) "
+		    "failed: %s %ld: %.*s", (unsigned long long)w->id,
+		    svc->boot.tables[SCHEMA_TICKS], w->nrows,
+		    (unsigned long long)w->sent,
+		    r->transport == INSERT_NET_OK ? "http" : "transport",
+		    r->status, ch_first_line(r), r->body);
+	else {
+		metrics_insert_done(svc, r->elapsed_us, w->nrows);
+		log_debug("%s: window %llu into %s: %u rows, %llu bytes, "
+		    "%llu ms", __func__, (unsigned long long)w->id,
+		    svc->boot.tables[SCHEMA_TICKS], w->nrows,
+		    (unsigned long long)w->sent,
+		    (unsigned long long)(r->elapsed_us / 1000));
+	}
+	sink_window_done(svc->sink, w, r, loop_now_us());
+	loop_apply(svc);
 }
 
 /* Ask which rows of an insert whose last send had no verdict landed. */

@@ -10,7 +10,9 @@
  *
  * A request borrows its body (CURLOPT_POSTFIELDS is not copied): an insert's
  * body belongs to the sink until the answer is reported; a query's SQL is
- * owned by the request and freed with it.
+ * owned by the request and freed with it.  A streamed request (a window)
+ * reads its body as it goes, in chunked encoding, from a read function that
+ * may ask it to wait: the transfer is paused until http_resume.
  */
 
 #include <sys/types.h>
@@ -41,6 +43,8 @@ struct http_req {
 	void			(*done)(struct svc *, void *,
 				    const struct insert_response *);
 	void			*arg;
+	http_read_fn		*read;		/* streamed body; or NULL */
+	void			*read_arg;
 };
 
 struct http_sock {
@@ -52,9 +56,14 @@ static int	http_timer_cb(CURLM *, long, void *);
 static void	http_event_cb(evutil_socket_t, short, void *);
 static void	http_timeout_cb(evutil_socket_t, short, void *);
 static size_t	http_write_cb(char *, size_t, size_t, void *);
+static size_t	http_read_cb(char *, size_t, size_t, void *);
+static struct http_req *http_request(struct svc *, const char *, char *,
+		    void (*)(struct svc *, void *,
+		    const struct insert_response *), void *);
 static void	http_check_done(struct svc *);
 static void	http_finish(struct svc *, CURL *, CURLcode);
 static void	http_set_tls(struct svc *, CURL *);
+static void	http_start(struct svc *, struct http_req *);
 
 /* Create the multi handle and its timer. */
 void
@@ -194,6 +203,24 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /*
+ * CURLOPT_READFUNCTION of a streamed request: the next bytes of its body,
+ * or a pause while there are none yet.  What the read decided (a batch
+ * freed, another taken in) is carried out by http_check_done, once curl
+ * has returned.
+ */
+static size_t
+http_read_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_req	*req = userdata;
+	size_t		 n;
+	bool		 wait;
+
+	n = req->read(req->svc, req->read_arg, ptr, size * nmemb, &wait);
+	req->svc->http_read = true;
+	return (n == 0 && wait ? CURL_READFUNC_PAUSE : n);
+}
+
+/*
  * TLS for https URLs: verify the server's certificate and name unless
  * [clickhouse] tls_verify = false (main warns about that at every start),
  * against ca_file when set, else the system's CAs.
@@ -221,6 +248,54 @@ http_post(struct svc *svc, const char *url, const void *body, size_t len,
     const struct insert_response *), void *arg)
 {
 	struct http_req	*req;
+
+	req = http_request(svc, url, owned, done, arg);
+	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)len);
+	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->headers);
+	http_start(svc, req);
+}
+
+/*
+ * POST to url a body that read gives as it comes (chunked), until it
+ * returns 0 without asking to wait.  Returns the request, for
+ * http_resume; it is freed after done ran.
+ */
+struct http_req *
+http_stream(struct svc *svc, const char *url, http_read_fn *read,
+    void *read_arg, void (*done)(struct svc *, void *,
+    const struct insert_response *), void *arg)
+{
+	struct http_req	*req;
+
+	req = http_request(svc, url, NULL, done, arg);
+	req->read = read;
+	req->read_arg = read_arg;
+	curl_easy_setopt(req->easy, CURLOPT_READFUNCTION, http_read_cb);
+	curl_easy_setopt(req->easy, CURLOPT_READDATA, req);
+	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->stream_headers);
+	http_start(svc, req);
+	return (req);
+}
+
+/* A streamed request's body has more, or its end: read on. */
+void
+http_resume(struct http_req *req)
+{
+	CURLcode	rc;
+
+	if ((rc = curl_easy_pause(req->easy, CURLPAUSE_CONT)) != CURLE_OK)
+		log_warnx("curl_easy_pause: %s", curl_easy_strerror(rc));
+}
+
+/* A POST request to url with everything but its body. */
+static struct http_req *
+http_request(struct svc *svc, const char *url, char *owned,
+    void (*done)(struct svc *, void *, const struct insert_response *),
+    void *arg)
+{
+	struct http_req	*req;
 	CURL		*easy;
 
 	req = xcalloc(1, sizeof *req);
@@ -234,9 +309,6 @@ http_post(struct svc *svc, const char *url, const void *body, size_t len,
 	req->easy = easy;
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_POST, 1L);
-	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, svc->headers);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->errbuf);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, http_write_cb);
@@ -248,7 +320,14 @@ http_post(struct svc *svc, const char *url, const void *body, size_t len,
 	    svc->conf->ch_timeout_ms : 5000));
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	http_set_tls(svc, easy);
-	if (curl_multi_add_handle(svc->multi, easy) != CURLM_OK)
+	return (req);
+}
+
+/* Hand a request to the multi handle. */
+static void
+http_start(struct svc *svc, struct http_req *req)
+{
+	if (curl_multi_add_handle(svc->multi, req->easy) != CURLM_OK)
 		fatalx("curl_multi_add_handle failed");
 	svc->http_running++;
 	req->sent_us = loop_now_us();
@@ -267,7 +346,10 @@ http_oldest_age_us(struct svc *svc, uint64_t now_us)
 	return (now_us - req->sent_us);
 }
 
-/* Collect finished transfers. */
+/*
+ * Collect finished transfers; then, if a streamed body was read, carry out
+ * what the sink decided meanwhile.
+ */
 static void
 http_check_done(struct svc *svc)
 {
@@ -277,6 +359,10 @@ http_check_done(struct svc *svc)
 	while ((msg = curl_multi_info_read(svc->multi, &left)) != NULL) {
 		if (msg->msg == CURLMSG_DONE)
 			http_finish(svc, msg->easy_handle, msg->data.result);
+	}
+	if (svc->http_read) {
+		svc->http_read = false;
+		loop_apply(svc);
 	}
 }
 

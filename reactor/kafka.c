@@ -570,6 +570,27 @@ kafka_store(struct svc *svc, int32_t p, int64_t offset)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
+/*
+ * Read partition p again from offset (a window of it failed).  The seek's
+ * version barrier drops what was fetched of p before it.  Should the seek
+ * fail, p's messages would go on past rows that are not in ClickHouse: the
+ * sink leaves p alone, and the service drains and exits 1, so that the next
+ * start reads p from its committed offset.
+ */
+void
+kafka_seek(struct svc *svc, int32_t p, int64_t offset)
+{
+	struct timeval	now = { 0, 0 };
+
+	log_info("kafka: reading %s/%d again from %lld", svc->conf->kafka_topic,
+	    p, (long long)offset);
+	if (kafka_seek_one(svc, p, offset, "to read again"))
+		return;
+	sink_revoke(svc->sink, p);
+	svc->exit_code = 1;
+	event_base_once(svc->base, -1, EV_TIMEOUT, kafka_fatal_cb, svc, &now);
+}
+
 /* Pause or resume every assigned partition. */
 void
 kafka_pause(struct svc *svc, bool pause)

@@ -48,6 +48,15 @@ loop_apply(struct svc *svc)
 		case SINK_ACT_PROBE:
 			ch_probe(svc, a.insert);
 			break;
+		case SINK_ACT_STREAM:
+			ch_stream(svc, a.window);
+			break;
+		case SINK_ACT_STREAM_MORE:
+			http_resume(a.window->io);
+			break;
+		case SINK_ACT_SEEK:
+			kafka_seek(svc, a.partition, a.offset);
+			break;
 		case SINK_ACT_LANDED_QUERY:
 			ch_landed_query(svc, a.check);
 			break;

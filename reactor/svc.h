@@ -26,6 +26,7 @@ struct http_req;
 struct metrics;
 struct sink;
 struct sink_insert;
+struct sink_window;
 
 
 struct svc {
@@ -49,6 +50,7 @@ struct svc {
 	char			*insert_sql[2];	/* once the tables are known */
 	char			*insert_url[2];
 	struct curl_slist	*headers;	/* shared by every request */
+	struct curl_slist	*stream_headers; /* the same, chunked */
 	bool			 ch_ready;
 
 	/* HTTP: curl multi on the loop. */
@@ -56,6 +58,7 @@ struct svc {
 	struct event		*ev_http_timer;
 	unsigned		 http_running;
 	TAILQ_HEAD(, http_req)	 http_reqs;	/* in flight, oldest first */
+	bool			 http_read;	/* a streamed body was read */
 	bool			 ch_reachable;	/* last answer was HTTP */
 
 	/* Kafka consumer. */
@@ -135,6 +138,12 @@ uint64_t	http_oldest_age_us(struct svc *, uint64_t);
 void		http_post(struct svc *, const char *, const void *, size_t,
 		    char *, void (*)(struct svc *, void *,
 		    const struct insert_response *), void *);
+/* Gives up to size bytes; 0 and *wait: none yet; 0 alone: the end. */
+typedef size_t	http_read_fn(struct svc *, void *, char *, size_t, bool *);
+struct http_req	*http_stream(struct svc *, const char *, http_read_fn *,
+		    void *, void (*)(struct svc *, void *,
+		    const struct insert_response *), void *);
+void		http_resume(struct http_req *);
 
 /* ch.c */
 void		ch_init(struct svc *);
@@ -142,6 +151,7 @@ void		ch_free(struct svc *);
 void		ch_boot_start(struct svc *);
 void		ch_insert(struct svc *, struct sink_insert *);
 void		ch_probe(struct svc *, struct sink_insert *);
+void		ch_stream(struct svc *, struct sink_window *);
 void		ch_landed_query(struct svc *, uint64_t);
 void		ch_endpoint_away(struct svc *, size_t, const char *);
 
@@ -150,6 +160,7 @@ int		kafka_conf_check(const struct conf *, char **);
 void		kafka_start(struct svc *);
 void		kafka_serve(struct svc *, bool);
 void		kafka_store(struct svc *, int32_t, int64_t);
+void		kafka_seek(struct svc *, int32_t, int64_t);
 void		kafka_pause(struct svc *, bool);
 void		kafka_pause_one(struct svc *, int32_t, bool);
 void		kafka_resume_wake(struct svc *);

@@ -309,6 +309,8 @@ static const struct range_case ranges[] = {
 	    F(batch_max_delay_ms), FIELD_U32, 1, 600000 },
 	{ "batch", "max_inflight", "TICKSINK_BATCH_MAX_INFLIGHT",
 	    F(batch_max_inflight), FIELD_U32, 1, 64 },
+	{ "batch", "window_rows", "TICKSINK_BATCH_WINDOW_ROWS",
+	    F(batch_window_rows), FIELD_U32, 0, 10000000 },
 	{ "batch", "max_buffer_bytes", "TICKSINK_BATCH_MAX_BUFFER_BYTES",
 	    F(batch_max_buffer_bytes), FIELD_U64, 1, 68719476736ULL },
 	{ "validate", "max_message_bytes",
@@ -507,6 +509,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_uint_eq(conf->batch_max_bytes, 4194304);
 	ck_assert_uint_eq(conf->batch_max_delay_ms, 250);
 	ck_assert_uint_eq(conf->batch_max_inflight, 2);
+	ck_assert_uint_eq(conf->batch_window_rows, 1000000);
 	ck_assert_uint_eq(conf->batch_max_buffer_bytes, 33554432);
 	ck_assert_uint_eq(conf->max_message_bytes, 65536);
 	ck_assert_uint_eq(conf->max_future_skew_ms, 300000);
@@ -690,6 +693,7 @@ START_TEST(test_conf_dump_defaults)
 	    "max_bytes = 4194304\n"
 	    "max_delay_ms = 250\n"
 	    "max_inflight = 2\n"
+	    "window_rows = 1000000\n"
 	    "max_buffer_bytes = 33554432\n"
 	    "\n[validate]\n"
 	    "max_message_bytes = 65536\n"

@@ -1531,6 +1531,11 @@ sim_note(struct sim *m)
 				sim_fail(m, "RESUME while not paused");
 			m->sink_paused = false;
 			break;
+		case SINK_ACT_STREAM:
+		case SINK_ACT_STREAM_MORE:
+		case SINK_ACT_SEEK:
+			sim_fail(m, "a window's action, with windows off");
+			break;
 		case SINK_ACT_PAUSE_ONE:
 		case SINK_ACT_RESUME_ONE:
 			if (p < 0 || p >= m->nparts || !m->kp[p].assigned)
@@ -1728,6 +1733,10 @@ sim_apply(struct sim *m)
 		case SINK_ACT_LANDED_QUERY:
 			sim_send_query(m, pd);
 			break;
+		case SINK_ACT_STREAM:
+		case SINK_ACT_STREAM_MORE:
+		case SINK_ACT_SEEK:
+			break;	/* refused when made (sim_note) */
 		case SINK_ACT_STORE:
 			sim_apply_store(m, pd);
 			break;
