@@ -94,6 +94,7 @@ static void			 sink_pump(struct sink *, uint64_t);
 static void			 sink_pressure(struct sink *);
 static void			 sink_landed(struct sink *,
 				    struct sink_insert *);
+static void			 sink_land(struct sink *, struct sink_insert *);
 static void			 sink_split(struct sink *,
 				    struct sink_insert *);
 static void			 sink_server_reject(struct sink *,
@@ -968,6 +969,14 @@ sink_commits(struct sink *s)
 static void
 sink_landed(struct sink *s, struct sink_insert *ins)
 {
+	sink_land(s, ins);
+	sink_commits(s);
+}
+
+/* sink_landed without the store actions: for several inserts at once. */
+static void
+sink_land(struct sink *s, struct sink_insert *ins)
+{
 	struct sink_insert	*parent;
 
 	if (ins->table == SCHEMA_TICKS)
@@ -984,7 +993,6 @@ sink_landed(struct sink *s, struct sink_insert *ins)
 			break;
 		ins = parent;
 	}
-	sink_commits(s);
 }
 
 /* Split a poisoned insert of two or more rows into two queued halves. */
@@ -1478,8 +1486,9 @@ sink_window_done(struct sink *s, struct sink_window *w,
 		s->stats.last_landed_us = now_us;
 		while ((ins = TAILQ_FIRST(&w->members)) != NULL) {
 			TAILQ_REMOVE(&w->members, ins, entry);
-			sink_landed(s, ins);
+			sink_land(s, ins);
 		}
+		sink_commits(s);
 	} else
 		sink_window_failed(s, w, now_us);
 	sink_window_free(s, w);

@@ -1593,6 +1593,13 @@ struct sim_part {
 	int64_t		stored;			/* last STORE; -1 */
 };
 
+/* A window in flight, and the body read of it so far. */
+struct sim_win {
+	struct sink_window	*w;
+	uint8_t			*body;
+	size_t			 len;
+};
+
 struct sim {
 	uint64_t		 seed;
 	uint64_t		 rng;
@@ -1601,6 +1608,8 @@ struct sim {
 	struct sim_part		 parts[SIM_PARTS];
 	struct sink_insert	*inflight[SIM_INFLIGHT];
 	size_t			 ninflight;
+	struct sim_win		 wins[SIM_INFLIGHT];
+	size_t			 nwins;
 	uint64_t		 checks[SIM_CHECKS];	/* unanswered */
 	size_t			 nchecks;
 };
@@ -1715,7 +1724,7 @@ sim_actions(struct sim *m)
 		case SINK_ACT_INSERT:
 			for (i = 0; i < m->ninflight; i++)
 				REQUIRE(m->inflight[i] != a.insert);
-			REQUIRE(m->ninflight < cf.max_inflight);
+			REQUIRE(m->ninflight + m->nwins < cf.max_inflight);
 			REQUIRE(a.insert->nrows > 0);
 			m->inflight[m->ninflight++] = a.insert;
 			break;
@@ -1748,6 +1757,28 @@ sim_actions(struct sim *m)
 			break;
 		case SINK_ACT_PAUSE_ONE:
 		case SINK_ACT_RESUME_ONE:
+			break;
+		case SINK_ACT_STREAM:
+			REQUIRE(cf.window_rows > 0);
+			REQUIRE(m->ninflight + m->nwins < cf.max_inflight);
+			m->wins[m->nwins++] = (struct sim_win){ a.window,
+			    NULL, 0 };
+			break;
+		case SINK_ACT_STREAM_MORE:
+			for (i = 0; i < m->nwins && m->wins[i].w != a.window;
+			    i++)
+				continue;
+			REQUIRE(i < m->nwins);
+			break;
+		case SINK_ACT_SEEK:
+			/* Kafka delivers p again from there. */
+			pp = &m->parts[a.partition];
+			REQUIRE(pp->assigned);
+			REQUIRE(a.offset >= pp->stored);
+			REQUIRE(a.offset <= pp->next);
+			memset(pp->consumed, 0, sizeof pp->consumed);
+			pp->next = a.offset;
+			pp->last = a.offset - 1;
 			break;
 		case SINK_ACT_PAUSE:
 			REQUIRE(!m->paused);
@@ -1812,6 +1843,120 @@ sim_answer(struct sim *m, size_t i, bool final)
 		answer(ins, 503, "", m->now);
 }
 
+/* The length of the tick row at p (rowenc_tick's layout). */
+static size_t
+sim_tick_len(const uint8_t *p, size_t len)
+{
+	size_t	tsz = cf.dialect == SCHEMA_CURRENT ? 8 : 4, i = tsz + 8, n;
+
+	n = (size_t)get_varint(p, len, &i);
+	return (i + n + 16 + (cf.dialect == SCHEMA_LEGACY ? 4 : 0) + 8 + 12);
+}
+
+/* Record the first nrows rows of a window's body (all: SIZE_MAX) landed. */
+static void
+sim_window_landed(struct sim *m, const struct sim_win *sw, size_t nrows)
+{
+	struct tick		 t;
+	struct rowenc_origin	 o;
+	size_t			 at = 0, len, k;
+
+	for (k = 0; k < nrows && at < sw->len; k++) {
+		/* Of a body read in part, only whole rows land. */
+		if (sw->len - at < 17 ||
+		    at + sim_tick_len(sw->body + at, sw->len - at) > sw->len) {
+			REQUIRE(nrows != SIZE_MAX);
+			break;
+		}
+		len = sim_tick_len(sw->body + at, sw->len - at);
+		REQUIRE(rowenc_tick_parse(sw->body + at, len, cf.dialect, &t,
+		    &o) == 0);
+		REQUIRE(o.partition >= 0 && o.partition < SIM_PARTS);
+		REQUIRE(o.offset >= 0 && o.offset < SIM_MAXOFF);
+		REQUIRE(m->parts[o.partition].ever[o.offset]);
+		m->parts[o.partition].landed[o.offset]++;
+		at += len;
+	}
+	if (nrows == SIZE_MAX)
+		REQUIRE(at == sw->len);
+}
+
+/* Read up to n bytes of window i: 1 if some came, 0 at its end, -1: wait. */
+static int
+sim_window_read(struct sim *m, size_t i, size_t n)
+{
+	struct sim_win	*sw = &m->wins[i];
+	size_t		 got;
+	bool		 wait;
+
+	sw->body = realloc(sw->body, sw->len + n);
+	REQUIRE(sw->body != NULL);
+	got = sink_window_read(sk, sw->w, sw->body + sw->len, n, m->now,
+	    &wait);
+	REQUIRE(got <= n);
+	REQUIRE(got == 0 || !wait);
+	sw->len += got;
+	return (got > 0 ? 1 : wait ? -1 : 0);
+}
+
+/*
+ * A step for window i: read a little of it, or answer it.  A window is
+ * answered 200 only once its body ended; a failure lands nothing, or (a
+ * timeout after the server had some of it) a prefix of its rows.  final:
+ * read it to its end and answer 200, or, while it waits for more, leave it
+ * to the clock.
+ */
+static void
+sim_window_step(struct sim *m, size_t i, bool final)
+{
+	struct sim_win		 sw;
+	struct insert_response	 r = { INSERT_NET_OK, 200, "", 0, 0 };
+	uint32_t		 x = final ? 0 : rnd(&m->rng, 100);
+	int			 more;
+
+	if (final) {
+		while ((more = sim_window_read(m, i, 4096)) > 0)
+			continue;
+		if (more < 0)
+			return;
+	} else if (x < 50) {
+		(void)sim_window_read(m, i, 1 + rnd(&m->rng, 300));
+		return;
+	}
+	sw = m->wins[i];
+	m->wins[i] = m->wins[--m->nwins];
+	if (x < 70 && sw.w->sealed && sw.w->reading == NULL)
+		sim_window_landed(m, &sw, SIZE_MAX);
+	else if (x < 85) {
+		r.transport = INSERT_NET_ERROR;
+		r.status = 0;
+	} else {
+		r.transport = INSERT_NET_TIMEOUT;
+		r.status = 0;
+		sim_window_landed(m, &sw, rnd(&m->rng, 8));
+	}
+	sink_window_done(sk, sw.w, &r, m->now);
+	free(sw.body);
+}
+
+/*
+ * At the end: answer the last insert, or window, with 200; false if none
+ * could be (a window waits for the clock to end it).
+ */
+static bool
+sim_final_answer(struct sim *m)
+{
+	size_t	n = m->nwins;
+
+	if (m->ninflight > 0) {
+		sim_answer(m, m->ninflight - 1, true);
+		return (true);
+	}
+	if (n > 0)
+		sim_window_step(m, n - 1, true);
+	return (m->nwins < n);
+}
+
 /* Consume the next message of a random assigned partition. */
 static void
 sim_message(struct sim *m)
@@ -1874,6 +2019,7 @@ START_TEST(test_sink_random)
 	struct sim_part		*pp;
 	uint64_t		 d;
 	int			 step, rounds;
+	uint32_t		 k;
 	int32_t			 p;
 	int64_t			 o;
 	char			 json[512];
@@ -1890,6 +2036,8 @@ START_TEST(test_sink_random)
 	    100 + rnd(&m.rng, 400);
 	cf.limits.max_delay_us = 500 + rnd(&m.rng, 5000);
 	cf.max_inflight = 1 + rnd(&m.rng, 4);
+	cf.window_rows = rnd(&m.rng, 2) ? 0 : 1 + rnd(&m.rng, 20);
+	cf.window_max_us = rnd(&m.rng, 2) ? 0 : 1000 + rnd(&m.rng, 20000);
 	cf.max_buffer_bytes = rnd(&m.rng, 2) ? 64 * 1024 * 1024 :
 	    1000 + rnd(&m.rng, 3000);
 	cf.seed = (uint64_t)_i;
@@ -1910,9 +2058,11 @@ START_TEST(test_sink_random)
 				sim_rebalance(&m);
 			break;
 		case 2:
-			if (m.ninflight > 0)
-				sim_answer(&m,
-				    rnd(&m.rng, (uint32_t)m.ninflight), false);
+			k = rnd(&m.rng, (uint32_t)(m.ninflight + m.nwins + 1));
+			if (k < m.ninflight)
+				sim_answer(&m, k, false);
+			else if (k < m.ninflight + m.nwins)
+				sim_window_step(&m, k - m.ninflight, false);
 			break;
 		case 3:
 			d = sink_next_deadline(sk);
@@ -1932,7 +2082,7 @@ START_TEST(test_sink_random)
 			break;
 		}
 		sim_actions(&m);
-		REQUIRE(m.ninflight <= cf.max_inflight);
+		REQUIRE(m.ninflight + m.nwins <= cf.max_inflight);
 		/* Memory: the bound plus what one step can add. */
 		REQUIRE(sink_buffered_bytes(sk) <= cf.max_buffer_bytes +
 		    cf.limits.max_bytes + 2048);
@@ -1967,8 +2117,8 @@ START_TEST(test_sink_random)
 	}
 	/* Let held-back resume checks finish: a drain drops held messages. */
 	for (rounds = 0; sim_checking(&m) && rounds < 100000; rounds++) {
-		if (m.ninflight > 0)
-			sim_answer(&m, m.ninflight - 1, true);
+		if (sim_final_answer(&m))
+			;
 		else if (m.nchecks > 0)
 			sim_landed_query(&m, m.nchecks - 1);
 		else {
@@ -1983,9 +2133,7 @@ START_TEST(test_sink_random)
 	sink_drain(sk, m.now);
 	sim_actions(&m);
 	for (rounds = 0; !sink_is_idle(sk) && rounds < 100000; rounds++) {
-		if (m.ninflight > 0)
-			sim_answer(&m, m.ninflight - 1, true);
-		else {
+		if (!sim_final_answer(&m)) {
 			d = sink_next_deadline(sk);
 			REQUIRE(d != UINT64_MAX);
 			if (d > m.now)
@@ -1996,6 +2144,7 @@ START_TEST(test_sink_random)
 	}
 	REQUIRE(sink_is_idle(sk));
 	REQUIRE(m.ninflight == 0);
+	REQUIRE(m.nwins == 0);
 	REQUIRE(sink_buffered_bytes(sk) == 0);
 
 	for (p = 0; p < SIM_PARTS; p++) {
@@ -2021,6 +2170,348 @@ START_TEST(test_sink_random)
 			}
 		}
 	}
+}
+END_TEST
+
+/*
+ * Windows.  Batches of 3 rows; windows of up to 9.  A window's body is read
+ * in pieces of WINDOW_PIECE bytes, as curl would, into wbody.
+ */
+#define WINDOW_PIECE	50
+
+static uint8_t	wbody[64 * ROW_BYTES];
+static size_t	wlen;
+
+/* Windows on, at most 9 rows, and the test reads their bodies. */
+static void
+window_setup(void)
+{
+	setup();
+	cf.window_rows = 9;
+	cf.window_max_us = 100 * DELAY;
+	wlen = 0;
+}
+
+/* Read w until it waits or ends; true if it ended. */
+static bool
+window_read(struct sink_window *w, uint64_t now)
+{
+	size_t	n;
+	bool	wait;
+
+	for (;;) {
+		REQUIRE(wlen + WINDOW_PIECE <= sizeof wbody);
+		n = sink_window_read(sk, w, wbody + wlen, WINDOW_PIECE, now,
+		    &wait);
+		wlen += n;
+		if (n == 0)
+			return (!wait);
+	}
+}
+
+/* Read at most n bytes of w. */
+static void
+window_read_some(struct sink_window *w, size_t n, uint64_t now)
+{
+	bool	wait;
+
+	wlen += sink_window_read(sk, w, wbody + wlen, n, now, &wait);
+}
+
+/* The window body read so far is exactly rows p@first.. in order. */
+static void
+expect_window_rows(int32_t p, int64_t first, size_t n)
+{
+	struct tick		t;
+	struct rowenc_origin	o;
+	size_t			k;
+
+	ck_assert_uint_eq(wlen, n * ROW_BYTES);
+	for (k = 0; k < n; k++) {
+		ck_assert_int_eq(rowenc_tick_parse(wbody + k * ROW_BYTES,
+		    ROW_BYTES, cf.dialect, &t, &o), 0);
+		ck_assert_int_eq(o.partition, p);
+		ck_assert_int_eq(o.offset, first + (int64_t)k);
+	}
+}
+
+/* Answer a window. */
+static void
+window_answer(struct sink_window *w, enum insert_transport tr, long status,
+    uint64_t now)
+{
+	struct insert_response	r = { tr, status, "", 0, 0 };
+
+	sink_window_done(sk, w, &r, now);
+}
+
+/*
+ * A backlog: batches closed full go into one window, at most two of them
+ * not yet read; each batch's memory goes as soon as it is read; the window
+ * ends before a batch could take it past window_rows, and its landing
+ * stores everything.
+ */
+START_TEST(test_sink_window_backlog)
+{
+	struct sink_window	*w;
+
+	start(1);
+	feed_valid(0, 0, 3, T0);
+	collect();
+	ck_assert_uint_eq(nacts, 1);
+	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM);
+	w = acts[0].window;
+	ck_assert_ptr_nonnull(w);
+	ck_assert_uint_eq(sk->ninflight, 1);
+	feed_valid(0, 3, 3, T0);
+	ck_assert(!sink_saturated(sk));
+	feed_valid(0, 6, 3, T0);
+	/* Two batches wait to be read: the third waits in the queue. */
+	ck_assert_uint_eq(w->unread, 2);
+	ck_assert(sink_saturated(sk));
+	ck_assert_uint_eq(sink_buffered_bytes(sk), 9 * ROW_COST);
+	expect_nothing();
+	window_read_some(w, ROW_BYTES * 3, T0);
+	/* The first is read: its memory is back, the third joined. */
+	ck_assert_uint_eq(sink_buffered_bytes(sk), 6 * ROW_COST);
+	ck_assert(!sink_saturated(sk));
+	ck_assert(w->sealed);
+	ck_assert_ptr_null(sk->window);
+	ck_assert(window_read(w, T0));
+	expect_window_rows(0, 0, 9);
+	ck_assert_uint_eq(sink_buffered_bytes(sk), 0);
+	expect_nothing();
+	window_answer(w, INSERT_NET_OK, 200, T0);
+	collect();
+	expect_one_store(0, 9);
+	ck_assert_uint_eq(sk->stats.rows_landed, 9);
+	ck_assert_uint_eq(sk->stats.windows_ok, 1);
+	ck_assert_uint_eq(sk->ninflight, 0);
+	ck_assert(sink_is_idle(sk));
+}
+END_TEST
+
+/*
+ * The reader waits when it has read everything, and is woken when the next
+ * batch joins, or when the window ends: a batch's delay after the last one
+ * joined, with nothing new.
+ */
+START_TEST(test_sink_window_waits)
+{
+	struct sink_window	*w;
+
+	start(1);
+	feed_valid(0, 0, 3, T0);
+	collect();
+	w = acts[0].window;
+	ck_assert(!window_read(w, T0));
+	expect_window_rows(0, 0, 3);
+	ck_assert(w->waiting);
+	ck_assert_uint_eq(sink_next_deadline(sk), T0 + DELAY);
+	feed_valid(0, 3, 3, T0 + 1);
+	collect();
+	ck_assert_uint_eq(nacts, 1);
+	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM_MORE);
+	ck_assert_ptr_eq(acts[0].window, w);
+	ck_assert(!window_read(w, T0 + 1));
+	sink_tick(sk, T0 + DELAY);
+	expect_nothing();		/* a delay after the last batch, not the first */
+	sink_tick(sk, T0 + 1 + DELAY);
+	collect();
+	ck_assert_uint_eq(nacts, 1);
+	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM_MORE);
+	ck_assert(w->sealed);
+	ck_assert(window_read(w, T0 + 1 + DELAY));
+	expect_window_rows(0, 0, 6);
+}
+END_TEST
+
+/*
+ * Steady state: a batch closed by its delay is a plain insert, and it ends
+ * the open window (the backlog is over).
+ */
+START_TEST(test_sink_window_not_for_delay)
+{
+	struct sink_window	*w;
+	struct sink_insert	*ins;
+
+	cf.max_inflight = 2;
+	start(1);
+	feed_valid(0, 0, 3, T0);
+	collect();
+	w = acts[0].window;
+	ck_assert(!w->sealed);
+	feed_valid(0, 3, 1, T0 + 10);
+	sink_tick(sk, T0 + 10 + DELAY);
+	collect();
+	ck_assert(w->sealed);
+	ck_assert_uint_eq(count_kind(SINK_ACT_INSERT), 1);
+	ins = nth_kind(SINK_ACT_INSERT, 0)->insert;
+	expect_rows(ins, 0, 3, 1);
+	answer(ins, 200, "", T0 + 20);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_STORE), 0);	/* 0..2 wait */
+	ck_assert(window_read(w, T0 + 20));
+	window_answer(w, INSERT_NET_OK, 200, T0 + 20);
+	collect();
+	expect_one_store(0, 4);
+}
+END_TEST
+
+/*
+ * A window that fails after a byte was read: each partition with rows in it
+ * is read again from its first offset not landed (p1 from 4: 0..3 landed in
+ * a plain insert before), nothing is stored, and for the next 2 x
+ * window_rows messages batches go as plain inserts.
+ */
+START_TEST(test_sink_window_failed_reads_again)
+{
+	struct sink_window	*w;
+	struct sink_insert	*ins;
+	struct sink_action	*a;
+
+	cf.max_inflight = 2;
+	start(3);
+	feed_valid(1, 0, 2, T0);
+	sink_tick(sk, T0 + DELAY);
+	ins = expect_only_insert();
+	answer(ins, 200, "", T0 + DELAY);
+	collect();
+	expect_one_store(1, 2);
+	feed_valid(0, 10, 2, T0 + DELAY);
+	feed_valid(1, 2, 1, T0 + DELAY);	/* closes 0@10, 0@11, 1@2 */
+	collect();
+	ck_assert_uint_eq(nacts, 1);
+	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM);
+	w = acts[0].window;
+	feed_valid(1, 3, 2, T0 + DELAY);	/* the open batch: 1@3, 1@4 */
+	window_read_some(w, 10, T0 + DELAY);
+	window_answer(w, INSERT_NET_ERROR, 0, T0 + DELAY);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_STORE), 0);
+	ck_assert_uint_eq(count_kind(SINK_ACT_SEEK), 2);
+	a = nth_kind(SINK_ACT_SEEK, 0);
+	ck_assert_int_eq(a->partition, 0);
+	ck_assert_int_eq(a->offset, 10);
+	a = nth_kind(SINK_ACT_SEEK, 1);
+	ck_assert_int_eq(a->partition, 1);
+	ck_assert_int_eq(a->offset, 2);
+	ck_assert_uint_eq(sk->stats.windows_failed, 1);
+	ck_assert_uint_eq(sk->ninflight, 0);
+	/* The open batch's rows of p1 went with the old assignment. */
+	ck_assert_ptr_null(sk->open[SCHEMA_TICKS]);
+	ck_assert_uint_eq(sink_buffered_bytes(sk), 0);
+	ck_assert_int_eq(sk->parts[1].state, SINK_PART_UNCHECKED);
+	ck_assert_uint_eq(sk->windows_after, 7 + 2 * 9);
+	/* Read again: the batch closed full is a plain insert now. */
+	feed_valid(0, 10, 2, T0 + 2 * DELAY);
+	feed_valid(1, 2, 1, T0 + 2 * DELAY);
+	ins = expect_only_insert();
+	ck_assert_uint_eq(ins->nrows, 3);
+	answer(ins, 200, "", T0 + 2 * DELAY);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_STORE), 2);
+	ck_assert_int_eq(nth_kind(SINK_ACT_STORE, 0)->offset, 12);
+	ck_assert_int_eq(nth_kind(SINK_ACT_STORE, 1)->offset, 3);
+}
+END_TEST
+
+/*
+ * A window that fails before a byte of it was read (no connection): its
+ * batches are sent again, as plain inserts after a backoff; nothing is read
+ * again from Kafka.
+ */
+START_TEST(test_sink_window_failed_unread)
+{
+	struct sink_window	*w;
+	struct sink_insert	*ins;
+	uint64_t		 d;
+
+	start(1);
+	feed_valid(0, 0, 6, T0);
+	collect();
+	w = acts[0].window;
+	ck_assert_uint_eq(w->unread, 2);
+	window_answer(w, INSERT_NET_ERROR, 0, T0);
+	expect_nothing();
+	ck_assert_uint_eq(sk->stats.windows_failed, 0);
+	d = sink_next_deadline(sk);
+	ck_assert_uint_gt(d, T0);
+	sink_tick(sk, d);
+	ins = expect_only_insert();
+	expect_rows(ins, 0, 0, 3);
+	answer(ins, 200, "", d);
+	collect();
+	expect_one_store(0, 3);
+	ins = nth_kind(SINK_ACT_INSERT, 0)->insert;
+	expect_rows(ins, 0, 3, 3);
+	answer(ins, 200, "", d);
+	collect();
+	expect_one_store(0, 6);
+}
+END_TEST
+
+/*
+ * Revocation ends the open window; its rows of the revoked partition land
+ * with it but are not stored, those of the others are.
+ */
+START_TEST(test_sink_window_revoke)
+{
+	struct sink_window	*w;
+
+	start(2);
+	feed_valid(0, 0, 2, T0);
+	feed_valid(1, 0, 1, T0);
+	collect();
+	w = acts[0].window;
+	ck_assert(!w->sealed);
+	sink_revoke(sk, 1);
+	ck_assert(w->sealed);
+	ck_assert(window_read(w, T0));
+	window_answer(w, INSERT_NET_OK, 200, T0);
+	collect();
+	expect_one_store(0, 2);
+}
+END_TEST
+
+/* The failed window's partition, revoked since, is not read again. */
+START_TEST(test_sink_window_failed_revoked)
+{
+	struct sink_window	*w;
+
+	start(2);
+	feed_valid(0, 0, 2, T0);
+	feed_valid(1, 0, 1, T0);
+	collect();
+	w = acts[0].window;
+	window_read_some(w, 1, T0);
+	sink_revoke(sk, 1);
+	window_answer(w, INSERT_NET_TIMEOUT, 0, T0);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_SEEK), 1);
+	ck_assert_int_eq(nth_kind(SINK_ACT_SEEK, 0)->partition, 0);
+	ck_assert_int_eq(nth_kind(SINK_ACT_SEEK, 0)->offset, 0);
+	ck_assert(sink_is_idle(sk));
+}
+END_TEST
+
+/* A window ends at window_max_us, however busy. */
+START_TEST(test_sink_window_max_age)
+{
+	struct sink_window	*w;
+
+	cf.window_rows = 1000;
+	start(1);
+	feed_valid(0, 0, 3, T0);
+	collect();
+	w = acts[0].window;
+	ck_assert_uint_eq(sink_next_deadline(sk), T0 + 100 * DELAY);
+	ck_assert(!window_read(w, T0));
+	ck_assert_uint_eq(sink_next_deadline(sk), T0 + DELAY);
+	feed_valid(0, 3, 3, T0 + 1);
+	ck_assert_uint_eq(sink_next_deadline(sk), T0 + 100 * DELAY);
+	sink_tick(sk, T0 + 100 * DELAY);
+	ck_assert(w->sealed);
 }
 END_TEST
 
@@ -2089,6 +2580,18 @@ sink_suite(void)
 	tcase_add_test(tc, test_sink_check_stale_answer);
 	tcase_add_test(tc, test_sink_check_failed_asks_again);
 	tcase_add_test(tc, test_sink_check_split);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("window");
+	tcase_add_checked_fixture(tc, window_setup, teardown);
+	tcase_add_test(tc, test_sink_window_backlog);
+	tcase_add_test(tc, test_sink_window_waits);
+	tcase_add_test(tc, test_sink_window_not_for_delay);
+	tcase_add_test(tc, test_sink_window_failed_reads_again);
+	tcase_add_test(tc, test_sink_window_failed_unread);
+	tcase_add_test(tc, test_sink_window_revoke);
+	tcase_add_test(tc, test_sink_window_failed_revoked);
+	tcase_add_test(tc, test_sink_window_max_age);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("simulation");
