@@ -243,6 +243,14 @@ metrics_render(struct svc *svc, struct evbuffer *b)
 	    (unsigned long long)st->inserts_ok,
 	    (unsigned long long)st->inserts_retried,
 	    (unsigned long long)st->inserts_split);
+	evbuffer_add_printf(b, "# HELP ticksink_windows_total Windows (one "
+	    "streamed insert of a backlog's batches): landed, or failed and "
+	    "their partitions read again from Kafka.\n"
+	    "# TYPE ticksink_windows_total counter\n"
+	    "ticksink_windows_total{result=\"landed\"} %llu\n"
+	    "ticksink_windows_total{result=\"failed\"} %llu\n",
+	    (unsigned long long)st->windows_ok,
+	    (unsigned long long)st->windows_failed);
 	metrics_hist(b, "ticksink_insert_duration_seconds",
 	    "Time from sending an insert to its answer.",
 	    &svc->metrics->latency);
