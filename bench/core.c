@@ -5,7 +5,9 @@
  * memory, then core_run() feeds them to the real sink from handlers/ the way
  * the reactor does, in polls of POLL_BATCH messages spread round-robin over
  * NPARTS partitions: every partition's resume check is answered "nothing
- * landed", every insert the sink asks for is answered 200 at once.  So
+ * landed", every insert the sink asks for is answered 200 at once, and a
+ * window's body is read, in pieces of 64 KiB as curl does, as far as it
+ * goes at every poll, and answered 200 at its end.  So
  * core_run() is decode + validate + batch + RowBinary encode + offset
  * bookkeeping and nothing else: no Kafka, no network, no clock (the clock is
  * injected and fixed, as the core's tests do).
@@ -35,6 +37,8 @@
 #define NPARTS		3
 #define POLL_BATCH	1000
 #define TICK_US		UINT64_C(1000)	/* virtual time per poll */
+#define READ_PIECE	65536		/* curl's upload buffer */
+#define MAX_WINDOWS	64
 
 struct corpus {
 	char	*data;
@@ -43,12 +47,17 @@ struct corpus {
 };
 
 struct totals {
-	uint64_t	inserts;
-	uint64_t	body_bytes;
+	uint64_t		 inserts;
+	uint64_t		 body_bytes;
+	struct sink_window	*windows[MAX_WINDOWS];	/* being read */
+	size_t			 nwindows;
 };
 
 static void	corpus_read(const char *, struct corpus *);
 static void	core_answer(struct sink *, struct totals *, uint64_t,
+		    int64_t);
+static bool	core_read(struct sink *, struct totals *, uint64_t);
+static void	core_actions(struct sink *, struct totals *, uint64_t,
 		    int64_t);
 void		core_run(struct sink *, const struct corpus *,
 		    struct totals *, int64_t);
@@ -87,9 +96,45 @@ corpus_read(const char *path, struct corpus *c)
 			c->start[++c->n] = i + 1;
 }
 
-/* Carry out the sink's actions: nothing landed before, every insert lands. */
+/*
+ * Carry out the sink's actions: nothing landed before, every insert lands,
+ * windows are read as far as they go and land at their end.
+ */
 static void
 core_answer(struct sink *sk, struct totals *t, uint64_t now, int64_t wall)
+{
+	do
+		core_actions(sk, t, now, wall);
+	while (core_read(sk, t, now));
+}
+
+/* Read every window as far as it goes; true if one ended (and landed). */
+static bool
+core_read(struct sink *sk, struct totals *t, uint64_t now)
+{
+	static char		 piece[READ_PIECE];
+	struct insert_response	 ok = { INSERT_NET_OK, 200, "", 0, 1000 };
+	struct sink_window	*w;
+	size_t			 i, n;
+	bool			 wait, ended = false;
+
+	for (i = 0; i < t->nwindows; i++) {
+		w = t->windows[i];
+		while ((n = sink_window_read(sk, w, piece, sizeof piece, now,
+		    &wait)) > 0)
+			t->body_bytes += n;
+		if (wait)
+			continue;
+		t->windows[i--] = t->windows[--t->nwindows];
+		sink_window_done(sk, w, &ok, now);
+		ended = true;
+	}
+	return (ended);
+}
+
+/* Carry out the actions the sink has queued. */
+static void
+core_actions(struct sink *sk, struct totals *t, uint64_t now, int64_t wall)
 {
 	struct sink_action	a;
 	struct insert_response	ok = { INSERT_NET_OK, 200, "", 0, 1000 };
@@ -104,8 +149,15 @@ core_answer(struct sink *sk, struct totals *t, uint64_t now, int64_t wall)
 			t->body_bytes += a.insert->body.len;
 			sink_insert_done(sk, a.insert, &ok, now, wall);
 			break;
+		case SINK_ACT_STREAM:
+			if (t->nwindows == MAX_WINDOWS)
+				fatalx("more than %d windows", MAX_WINDOWS);
+			t->inserts++;
+			t->windows[t->nwindows++] = a.window;
+			break;
 		case SINK_ACT_PROBE:
-			fatalx("unexpected probe");
+		case SINK_ACT_SEEK:
+			fatalx("unexpected action %d", (int)a.kind);
 		default:	/* stores, pauses and resumes cost the reactor */
 			break;
 		}
@@ -155,7 +207,7 @@ main(int argc, char **argv)
 	struct sink_conf	 sc;
 	struct sink		*sk;
 	struct corpus		 c;
-	struct totals		 t = { 0, 0 };
+	static struct totals	 t;
 	struct timespec		 t0, t1;
 	int64_t			 wall = INT64_C(1767225600000);
 	double			 ns;

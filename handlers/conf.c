@@ -201,9 +201,12 @@ static const struct conf_key conf_keys[] = {
 	    1, 600000, "250"),
 	CONF_KEY("batch", "max_inflight", CONF_U32, batch_max_inflight,
 	    1, 64, "2"),
-	/* Rows per window: one streamed insert of batches closed full. */
+	/*
+	 * Rows per window, one streamed insert of batches closed full: by
+	 * default ClickHouse's max_insert_block_size, so a window is one part.
+	 */
 	CONF_KEY("batch", "window_rows", CONF_U32, batch_window_rows,
-	    0, 10000000, "1000000"),
+	    0, 10000000, "1048576"),
 	CONF_KEY("batch", "max_buffer_bytes", CONF_U64, batch_max_buffer_bytes,
 	    1, 68719476736ULL, "33554432"),
 

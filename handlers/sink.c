@@ -15,6 +15,13 @@
  * carrying the server's message.  Halves land independently; the original
  * batch counts as landed (for the tracker) when all its pieces have.
  *
+ * Windows: in a backlog, ticks batches closed full are not sent one by one
+ * but go into a window (struct sink_window): one insert whose body the
+ * reactor reads batch after batch while it runs, so the server writes one
+ * part instead of one per batch.  A batch's body is freed once read; a
+ * window that fails after that is settled by reading its partitions again
+ * from Kafka (sink_reread) and the resume check.
+ *
  * Memory: every body is counted in bytes.  At max_buffer_bytes the sink asks
  * for the partitions to be paused and, below half of it, resumed, so a
  * ClickHouse outage of any length holds memory at the bound.  Before that,
@@ -1643,8 +1650,8 @@ sink_is_idle(const struct sink *s)
 }
 
 /*
- * Every insert slot is busy and a closed batch waits for one: reading more
- * messages now only grows memory.  The reactor then leaves them in Kafka's
+ * Every insert slot is busy, or the open window has its batches ahead, and
+ * a closed batch waits: reading more messages now only grows memory.  The reactor then leaves them in Kafka's
  * bounded prefetch queue until an answer frees a slot.
  */
 bool

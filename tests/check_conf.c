@@ -509,7 +509,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_uint_eq(conf->batch_max_bytes, 4194304);
 	ck_assert_uint_eq(conf->batch_max_delay_ms, 250);
 	ck_assert_uint_eq(conf->batch_max_inflight, 2);
-	ck_assert_uint_eq(conf->batch_window_rows, 1000000);
+	ck_assert_uint_eq(conf->batch_window_rows, 1048576);
 	ck_assert_uint_eq(conf->batch_max_buffer_bytes, 33554432);
 	ck_assert_uint_eq(conf->max_message_bytes, 65536);
 	ck_assert_uint_eq(conf->max_future_skew_ms, 300000);
@@ -693,7 +693,7 @@ START_TEST(test_conf_dump_defaults)
 	    "max_bytes = 4194304\n"
 	    "max_delay_ms = 250\n"
 	    "max_inflight = 2\n"
-	    "window_rows = 1000000\n"
+	    "window_rows = 1048576\n"
 	    "max_buffer_bytes = 33554432\n"
 	    "\n[validate]\n"
 	    "max_message_bytes = 65536\n"

@@ -2451,6 +2451,18 @@ START_TEST(test_sink_window_failed_unread)
 }
 END_TEST
 
+/* Two partitions, and a window with p0@0, p0@1 and p1@0 in it. */
+static struct sink_window *
+window_of_two(void)
+{
+	start(2);
+	feed_valid(0, 0, 2, T0);
+	feed_valid(1, 0, 1, T0);
+	collect();
+	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM);
+	return (acts[0].window);
+}
+
 /*
  * Revocation ends the open window; its rows of the revoked partition land
  * with it but are not stored, those of the others are.
@@ -2459,11 +2471,7 @@ START_TEST(test_sink_window_revoke)
 {
 	struct sink_window	*w;
 
-	start(2);
-	feed_valid(0, 0, 2, T0);
-	feed_valid(1, 0, 1, T0);
-	collect();
-	w = acts[0].window;
+	w = window_of_two();
 	ck_assert(!w->sealed);
 	sink_revoke(sk, 1);
 	ck_assert(w->sealed);
@@ -2479,11 +2487,7 @@ START_TEST(test_sink_window_failed_revoked)
 {
 	struct sink_window	*w;
 
-	start(2);
-	feed_valid(0, 0, 2, T0);
-	feed_valid(1, 0, 1, T0);
-	collect();
-	w = acts[0].window;
+	w = window_of_two();
 	window_read_some(w, 1, T0);
 	sink_revoke(sk, 1);
 	window_answer(w, INSERT_NET_TIMEOUT, 0, T0);
