@@ -535,8 +535,18 @@ sink_close(struct sink *s, enum schema_table t, enum batch_decision why)
 	ins->bulk = why == BATCH_FLUSH_ROWS || why == BATCH_FLUSH_BYTES;
 	TAILQ_INSERT_TAIL(&s->queue, ins, entry);
 	s->stats.flush_reason[why]++;
-	/* A batch that was not filled ends the backlog, and the window. */
-	if (t == SCHEMA_TICKS && !ins->bulk)
+	if (t != SCHEMA_TICKS || ins->bulk)
+		return;
+	/*
+	 * A batch that was not filled ends the backlog.  It ends the open
+	 * window too, in it if it fits: as an insert of its own it would be
+	 * a second part, which the server would merge into the window's at
+	 * once, rewriting every row of it.
+	 */
+	if (s->window != NULL &&
+	    (uint64_t)s->window->nrows + ins->nrows <= s->conf.window_rows)
+		ins->bulk = ins->last = true;
+	else
 		sink_window_seal(s);
 }
 
@@ -870,6 +880,7 @@ sink_tick(struct sink *s, uint64_t now_us)
 		    ins->opened_us, now_us) != BATCH_KEEP)
 			sink_close(s, t, BATCH_FLUSH_DELAY);
 	}
+	sink_pump(s, now_us);	/* a backlog's last batch joins its window */
 	if (s->window != NULL && sink_window_due(s, s->window, now_us))
 		sink_window_seal(s);
 	sink_queries(s, now_us);
@@ -1362,7 +1373,7 @@ sink_window_add(struct sink *s, struct sink_insert *ins, uint64_t now_us)
 		if (ins->rows[i].gen > w->gen[p])
 			w->gen[p] = ins->rows[i].gen;
 	}
-	if ((uint64_t)w->nrows + s->conf.limits.max_rows >
+	if (ins->last || (uint64_t)w->nrows + s->conf.limits.max_rows >
 	    s->conf.window_rows || sink_window_due(s, w, now_us))
 		sink_window_seal(s);
 	else
@@ -1371,7 +1382,8 @@ sink_window_add(struct sink *s, struct sink_insert *ins, uint64_t now_us)
 
 /*
  * Is it time to end the open window w: read to the end with nothing more
- * for a batch's delay (the backlog is over), or as old as a window may be?
+ * for a batch's delay and no ticks batch open (which would join it when
+ * it closes), or as old as a window may be?
  */
 static bool
 sink_window_due(const struct sink *s, const struct sink_window *w,
@@ -1386,7 +1398,7 @@ sink_window_deadline(const struct sink *s, const struct sink_window *w)
 {
 	uint64_t	d = UINT64_MAX;
 
-	if (w->reading == NULL)
+	if (w->reading == NULL && s->open[SCHEMA_TICKS] == NULL)
 		d = w->last_add_us + s->conf.limits.max_delay_us;
 	if (s->conf.window_max_us > 0 &&
 	    w->opened_us + s->conf.window_max_us < d)
@@ -1516,7 +1528,7 @@ sink_window_failed(struct sink *s, struct sink_window *w, uint64_t now_us)
 		while ((ins = TAILQ_LAST(&w->members, sink_insert_list)) !=
 		    NULL) {
 			TAILQ_REMOVE(&w->members, ins, entry);
-			ins->bulk = false;
+			ins->bulk = ins->last = false;
 			sink_requeue(s, ins, retry_at);
 		}
 		return;

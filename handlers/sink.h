@@ -78,7 +78,8 @@ struct sink_insert {
 	unsigned		 attempt;	/* sends so far */
 	unsigned		 failures;	/* failed sends and probes */
 	bool			 probe;		/* outcome of last send unknown */
-	bool			 bulk;		/* closed full: a backlog */
+	bool			 bulk;		/* for a window: a backlog's */
+	bool			 last;		/* ends its window */
 	uint64_t		 opened_us;
 	uint64_t		 retry_at_us;
 	struct sink_insert	*parent;	/* set on pieces of a split */

@@ -2326,35 +2326,46 @@ START_TEST(test_sink_window_waits)
 }
 END_TEST
 
-/*
- * Steady state: a batch closed by its delay is a plain insert, and it ends
- * the open window (the backlog is over).
- */
+/* Steady state: a batch closed by its delay is a plain insert. */
 START_TEST(test_sink_window_not_for_delay)
 {
-	struct sink_window	*w;
 	struct sink_insert	*ins;
+
+	start(1);
+	feed_valid(0, 0, 2, T0);
+	sink_tick(sk, T0 + DELAY);
+	ins = expect_only_insert();
+	expect_rows(ins, 0, 0, 2);
+	ck_assert_ptr_null(sk->window);
+}
+END_TEST
+
+/*
+ * The end of a backlog: the batch closed by its delay joins the open window
+ * as its last (one part on the server, not two), and ends it.
+ */
+START_TEST(test_sink_window_last_batch)
+{
+	struct sink_window	*w;
 
 	cf.max_inflight = 2;
 	start(1);
 	feed_valid(0, 0, 3, T0);
 	collect();
 	w = acts[0].window;
-	ck_assert(!w->sealed);
+	ck_assert(!window_read(w, T0));
 	feed_valid(0, 3, 1, T0 + 10);
 	sink_tick(sk, T0 + 10 + DELAY);
 	collect();
+	ck_assert_uint_eq(nacts, 1);
+	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM_MORE);
 	ck_assert(w->sealed);
-	ck_assert_uint_eq(count_kind(SINK_ACT_INSERT), 1);
-	ins = nth_kind(SINK_ACT_INSERT, 0)->insert;
-	expect_rows(ins, 0, 3, 1);
-	answer(ins, 200, "", T0 + 20);
-	collect();
-	ck_assert_uint_eq(count_kind(SINK_ACT_STORE), 0);	/* 0..2 wait */
-	ck_assert(window_read(w, T0 + 20));
-	window_answer(w, INSERT_NET_OK, 200, T0 + 20);
+	ck_assert(window_read(w, T0 + 10 + DELAY));
+	expect_window_rows(0, 0, 4);
+	window_answer(w, INSERT_NET_OK, 200, T0 + 20 + DELAY);
 	collect();
 	expect_one_store(0, 4);
+	ck_assert(sink_is_idle(sk));
 }
 END_TEST
 
@@ -2591,6 +2602,7 @@ sink_suite(void)
 	tcase_add_test(tc, test_sink_window_backlog);
 	tcase_add_test(tc, test_sink_window_waits);
 	tcase_add_test(tc, test_sink_window_not_for_delay);
+	tcase_add_test(tc, test_sink_window_last_batch);
 	tcase_add_test(tc, test_sink_window_failed_reads_again);
 	tcase_add_test(tc, test_sink_window_failed_unread);
 	tcase_add_test(tc, test_sink_window_revoke);
