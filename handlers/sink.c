@@ -532,10 +532,13 @@ sink_close(struct sink *s, enum schema_table t, enum batch_decision why)
 	s->open[t] = NULL;
 	ins->state = SINK_INSERT_QUEUED;
 	ins->retry_at_us = 0;
-	ins->bulk = why == BATCH_FLUSH_ROWS || why == BATCH_FLUSH_BYTES;
 	TAILQ_INSERT_TAIL(&s->queue, ins, entry);
 	s->stats.flush_reason[why]++;
-	if (t != SCHEMA_TICKS || ins->bulk)
+	/* Ticks batches closed full are a backlog's: for a window. */
+	if (t != SCHEMA_TICKS)
+		return;
+	ins->bulk = why == BATCH_FLUSH_ROWS || why == BATCH_FLUSH_BYTES;
+	if (ins->bulk)
 		return;
 	/*
 	 * A batch that was not filled ends the backlog.  It ends the open
@@ -1305,17 +1308,15 @@ sink_probe_answer(struct sink *s, struct sink_insert *ins, const char *body,
 }
 
 /*
- * Does a queued batch go into a window: a ticks batch closed full (a
- * backlog), never sent, not a piece of a split, while windows are on and
- * not held off after a failed one.
+ * Does a queued batch go into a window: a ticks batch of a backlog (only
+ * sink_close makes one), never sent, while windows are on and not held off
+ * after a failed one.
  */
 static bool
 sink_windowable(const struct sink *s, const struct sink_insert *ins)
 {
-	return (s->conf.window_rows > 0 && !s->draining &&
-	    ins->table == SCHEMA_TICKS && ins->bulk && ins->attempt == 0 &&
-	    ins->parent == NULL && ins->retry_at_us == 0 &&
-	    s->stats.messages >= s->windows_after);
+	return (s->conf.window_rows > 0 && !s->draining && ins->bulk &&
+	    ins->attempt == 0 && s->stats.messages >= s->windows_after);
 }
 
 /* Open a window in an insert slot; the reactor starts its request. */
@@ -1348,7 +1349,6 @@ sink_window_add(struct sink *s, struct sink_insert *ins, uint64_t now_us)
 	uint32_t		 i;
 	int32_t			 p;
 	int64_t			 offset;
-	size_t			 n;
 
 	ins->state = SINK_INSERT_WINDOW;
 	TAILQ_INSERT_TAIL(&w->members, ins, entry);
@@ -1359,18 +1359,17 @@ sink_window_add(struct sink *s, struct sink_insert *ins, uint64_t now_us)
 	w->unread++;
 	w->nrows += ins->nrows;
 	w->last_add_us = now_us;
+	/* Every row's partition has its state already: s->nparts covers it. */
+	if (w->ngen < s->nparts) {
+		w->gen = xreallocarray(w->gen, s->nparts, sizeof *w->gen);
+		memset(w->gen + w->ngen, 0,
+		    (s->nparts - w->ngen) * sizeof *w->gen);
+		w->ngen = s->nparts;
+	}
 	for (i = 0; i < ins->nrows; i++) {
 		sink_row_origin(s->conf.dialect, ins, i, &p, &offset);
-		if (p < 0)
-			continue;
-		if ((size_t)p >= w->ngen) {
-			n = (size_t)p + 1;
-			w->gen = xreallocarray(w->gen, n, sizeof *w->gen);
-			memset(w->gen + w->ngen, 0,
-			    (n - w->ngen) * sizeof *w->gen);
-			w->ngen = n;
-		}
-		if (ins->rows[i].gen > w->gen[p])
+		if (p >= 0 && (size_t)p < w->ngen &&
+		    ins->rows[i].gen > w->gen[p])
 			w->gen[p] = ins->rows[i].gen;
 	}
 	if (ins->last || (uint64_t)w->nrows + s->conf.limits.max_rows >

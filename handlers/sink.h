@@ -78,7 +78,7 @@ struct sink_insert {
 	unsigned		 attempt;	/* sends so far */
 	unsigned		 failures;	/* failed sends and probes */
 	bool			 probe;		/* outcome of last send unknown */
-	bool			 bulk;		/* for a window: a backlog's */
+	bool			 bulk;		/* a backlog's ticks: for a window */
 	bool			 last;		/* ends its window */
 	uint64_t		 opened_us;
 	uint64_t		 retry_at_us;

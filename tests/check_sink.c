@@ -2235,6 +2235,21 @@ expect_window_rows(int32_t p, int64_t first, size_t n)
 	}
 }
 
+/*
+ * The only action is the wake-up of w's reader, w is sealed, and reading
+ * it now comes to its end.
+ */
+static void
+expect_window_ended(struct sink_window *w, uint64_t now)
+{
+	collect();
+	ck_assert_uint_eq(nacts, 1);
+	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM_MORE);
+	ck_assert_ptr_eq(acts[0].window, w);
+	ck_assert(w->sealed);
+	ck_assert(window_read(w, now));
+}
+
 /* Answer a window. */
 static void
 window_answer(struct sink_window *w, enum insert_transport tr, long status,
@@ -2243,6 +2258,19 @@ window_answer(struct sink_window *w, enum insert_transport tr, long status,
 	struct insert_response	r = { tr, status, "", 0, 0 };
 
 	sink_window_done(sk, w, &r, now);
+}
+
+/* One partition, and a window with its first batch, p0@0..2, in it. */
+static struct sink_window *
+window_of_one(void)
+{
+	start(1);
+	feed_valid(0, 0, 3, T0);
+	collect();
+	ck_assert_uint_eq(nacts, 1);
+	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM);
+	ck_assert_ptr_nonnull(acts[0].window);
+	return (acts[0].window);
 }
 
 /*
@@ -2255,13 +2283,7 @@ START_TEST(test_sink_window_backlog)
 {
 	struct sink_window	*w;
 
-	start(1);
-	feed_valid(0, 0, 3, T0);
-	collect();
-	ck_assert_uint_eq(nacts, 1);
-	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM);
-	w = acts[0].window;
-	ck_assert_ptr_nonnull(w);
+	w = window_of_one();
 	ck_assert_uint_eq(sk->ninflight, 1);
 	feed_valid(0, 3, 3, T0);
 	ck_assert(!sink_saturated(sk));
@@ -2300,10 +2322,7 @@ START_TEST(test_sink_window_waits)
 {
 	struct sink_window	*w;
 
-	start(1);
-	feed_valid(0, 0, 3, T0);
-	collect();
-	w = acts[0].window;
+	w = window_of_one();
 	ck_assert(!window_read(w, T0));
 	expect_window_rows(0, 0, 3);
 	ck_assert(w->waiting);
@@ -2317,11 +2336,7 @@ START_TEST(test_sink_window_waits)
 	sink_tick(sk, T0 + DELAY);
 	expect_nothing();		/* a delay after the last batch, not the first */
 	sink_tick(sk, T0 + 1 + DELAY);
-	collect();
-	ck_assert_uint_eq(nacts, 1);
-	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM_MORE);
-	ck_assert(w->sealed);
-	ck_assert(window_read(w, T0 + 1 + DELAY));
+	expect_window_ended(w, T0 + 1 + DELAY);
 	expect_window_rows(0, 0, 6);
 }
 END_TEST
@@ -2349,18 +2364,11 @@ START_TEST(test_sink_window_last_batch)
 	struct sink_window	*w;
 
 	cf.max_inflight = 2;
-	start(1);
-	feed_valid(0, 0, 3, T0);
-	collect();
-	w = acts[0].window;
+	w = window_of_one();
 	ck_assert(!window_read(w, T0));
 	feed_valid(0, 3, 1, T0 + 10);
 	sink_tick(sk, T0 + 10 + DELAY);
-	collect();
-	ck_assert_uint_eq(nacts, 1);
-	ck_assert_int_eq(acts[0].kind, SINK_ACT_STREAM_MORE);
-	ck_assert(w->sealed);
-	ck_assert(window_read(w, T0 + 10 + DELAY));
+	expect_window_ended(w, T0 + 10 + DELAY);
 	expect_window_rows(0, 0, 4);
 	window_answer(w, INSERT_NET_OK, 200, T0 + 20 + DELAY);
 	collect();
@@ -2516,10 +2524,7 @@ START_TEST(test_sink_window_max_age)
 	struct sink_window	*w;
 
 	cf.window_rows = 1000;
-	start(1);
-	feed_valid(0, 0, 3, T0);
-	collect();
-	w = acts[0].window;
+	w = window_of_one();
 	ck_assert_uint_eq(sink_next_deadline(sk), T0 + 100 * DELAY);
 	ck_assert(!window_read(w, T0));
 	ck_assert_uint_eq(sink_next_deadline(sk), T0 + DELAY);
