@@ -7,12 +7,14 @@
  * first row, not the last, and is checked from a timer as well as on each
  * message: in a quiet market the last rows are sent on time even though no
  * further message arrives (the replaced consumer only checked on arrival).
+ * The sink also closes a backlog's last batch when Kafka has nothing more
+ * (caught_up, sink_caught_up); that is not a decision on the batch alone.
  */
 
 #include "batch.h"
 
 static const char *batch_decision_names[] = {
-	"keep", "rows", "bytes", "delay"
+	"keep", "rows", "bytes", "delay", "caught_up"
 };
 
 /* Decide for a batch of nrows rows and bytes, opened at opened_us. */

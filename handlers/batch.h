@@ -18,7 +18,8 @@ enum batch_decision {
 	BATCH_KEEP,
 	BATCH_FLUSH_ROWS,
 	BATCH_FLUSH_BYTES,
-	BATCH_FLUSH_DELAY
+	BATCH_FLUSH_DELAY,
+	BATCH_FLUSH_CAUGHT_UP	/* Kafka has no more: a backlog's end */
 };
 
 enum batch_decision	batch_check(const struct batch_limits *, uint32_t,

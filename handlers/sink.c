@@ -336,6 +336,7 @@ sink_assign(struct sink *s, int32_t p)
 	pp->state = SINK_PART_UNCHECKED;
 	pp->check = 0;		/* an answer still out is for the old one */
 	pp->failures = 0;
+	pp->at_end = false;
 }
 
 /*
@@ -665,6 +666,7 @@ sink_message(struct sink *s, const struct sink_msg *m, uint64_t now_us,
 		return;
 	}
 	pp = sink_part(s, m->partition);
+	pp->at_end = false;
 	switch (pp->state) {
 	case SINK_PART_UNASSIGNED:
 		return;
@@ -867,6 +869,47 @@ void
 sink_polled(struct sink *s, uint64_t now_us)
 {
 	sink_queries(s, now_us);
+}
+
+/*
+ * Kafka has nothing more of partition p for now (librdkafka's partition
+ * EOF).  When every assigned partition is read to its end and its messages
+ * are rows (none held for a resume check), a backlog is over: its window ends now, with the last ticks
+ * batch in it, instead of a batch's delay later, so the server starts
+ * writing its part at once.  Steady state opens no window and is left as
+ * it is: its batches still gather rows for max_delay.
+ */
+void
+sink_caught_up(struct sink *s, int32_t p, uint64_t now_us)
+{
+	struct sink_insert	*ins, *last = NULL;
+	size_t			 i;
+
+	if (p < 0 || (size_t)p >= s->nparts)
+		return;
+	s->parts[p].at_end = true;
+	if (s->window == NULL)
+		return;
+	for (i = 0; i < s->nparts; i++) {
+		if (s->parts[i].state != SINK_PART_UNASSIGNED &&
+		    (s->parts[i].state == SINK_PART_CHECKING ||
+		    !s->parts[i].at_end))
+			return;
+	}
+	if (s->open[SCHEMA_TICKS] != NULL) {
+		sink_close(s, SCHEMA_TICKS, BATCH_FLUSH_CAUGHT_UP);
+	} else {
+		/* The window ends after the batches still to join it. */
+		TAILQ_FOREACH(ins, &s->queue, entry) {
+			if (sink_windowable(s, ins))
+				last = ins;
+		}
+		if (last != NULL)
+			last->last = true;
+		else
+			sink_window_seal(s);
+	}
+	sink_pump(s, now_us);
 }
 
 /* Time passed: close batches whose delay is up, send due retries. */

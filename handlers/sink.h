@@ -162,7 +162,7 @@ struct sink_stats {
 	uint64_t	probes_landed;
 	uint64_t	windows_ok;
 	uint64_t	windows_failed;	/* their partitions read again */
-	uint64_t	flush_reason[4];
+	uint64_t	flush_reason[BATCH_FLUSH_CAUGHT_UP + 1];
 	uint64_t	last_landed_us;	/* monotonic; 0 before the first */
 };
 
@@ -193,6 +193,7 @@ struct sink_part {
 	uint64_t		 check;		/* the check out for it; 0: none */
 	uint64_t		 retry_at_us;
 	unsigned		 failures;
+	bool			 at_end;		/* read to its end, nothing since */
 };
 
 /*
@@ -246,6 +247,7 @@ void		 sink_message(struct sink *, const struct sink_msg *,
 		     uint64_t, int64_t);
 void		 sink_tick(struct sink *, uint64_t);
 void		 sink_polled(struct sink *, uint64_t);
+void		 sink_caught_up(struct sink *, int32_t, uint64_t);
 void		 sink_insert_done(struct sink *, struct sink_insert *,
 		     const struct insert_response *, uint64_t, int64_t);
 void		 sink_drain(struct sink *, uint64_t);

@@ -140,6 +140,8 @@ kafka_conf_new(const struct conf *c, char **cause)
 	kafka_set(kc, "enable.auto.commit", "true");
 	kafka_set(kc, "auto.offset.reset", "earliest");
 	kafka_set(kc, "partition.assignment.strategy", "cooperative-sticky");
+	/* The end of each partition, so a backlog's end is known at once. */
+	kafka_set(kc, "enable.partition.eof", "true");
 	/*
 	 * Memory: librdkafka holds at most this much prefetched (the
 	 * fetcher stops there, see kafka_wake_fetcher), in fetch responses
@@ -336,9 +338,12 @@ kafka_message(struct svc *svc, rd_kafka_message_t *m, uint64_t now_us,
 	struct sink_msg		sm;
 	rd_kafka_timestamp_type_t tstype;
 
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+		sink_caught_up(svc->sink, m->partition, now_us);
+		return;
+	}
 	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-			log_warnx("kafka: %s", rd_kafka_message_errstr(m));
+		log_warnx("kafka: %s", rd_kafka_message_errstr(m));
 		return;
 	}
 	if (svc->drain >= DRAIN_CLOSING_CONSUMER)

@@ -74,7 +74,8 @@ static const struct deadline_case deadlines[] = {
 	{ 1, 0, DELAY },
 };
 
-static const char *names[] = { "keep", "rows", "bytes", "delay" };
+static const char *names[] = { "keep", "rows", "bytes", "delay",
+    "caught_up" };
 
 /* batch_check gives the expected decision for each state. */
 START_TEST(test_batch_check_table)

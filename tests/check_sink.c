@@ -1591,6 +1591,7 @@ struct sim_part {
 	int64_t		next;			/* next offset to consume */
 	int64_t		last;			/* last consumed; -1 */
 	int64_t		stored;			/* last STORE; -1 */
+	int64_t		end;			/* offsets in Kafka: [0, end) */
 };
 
 /* A window in flight, and the body read of it so far. */
@@ -1631,7 +1632,7 @@ static const char *sim_symbols[] = {
 static bool
 sim_exists(const struct sim *m, int32_t p, int64_t o)
 {
-	return (sim_hash(m->seed, p, o, 1) % 8 != 0);
+	return (o < m->parts[p].end && sim_hash(m->seed, p, o, 1) % 8 != 0);
 }
 
 /* Is the message at p@o valid? */
@@ -1957,7 +1958,10 @@ sim_final_answer(struct sim *m)
 	return (m->nwins < n);
 }
 
-/* Consume the next message of a random assigned partition. */
+/*
+ * Consume the next message of a random assigned partition; at its end,
+ * Kafka's partition EOF instead.
+ */
 static void
 sim_message(struct sim *m)
 {
@@ -1971,13 +1975,20 @@ sim_message(struct sim *m)
 		return;
 	for (o = pp->next; o < SIM_MAXOFF && !sim_exists(m, p, o); o++)
 		;
-	if (o >= SIM_MAXOFF)
+	if (o >= SIM_MAXOFF) {
+		sink_caught_up(sk, p, m->now);
 		return;
+	}
 	pp->consumed[o] = true;
 	pp->ever[o] = true;
 	pp->last = o;
 	pp->next = o + 1;
 	feed(p, o, sim_payload(m, p, o, json, sizeof json), m->now);
+	/* Kafka tells the end with the last message, or with the next poll. */
+	for (o++; o < SIM_MAXOFF && !sim_exists(m, p, o); o++)
+		;
+	if (o >= SIM_MAXOFF && rnd(&m->rng, 2) == 0)
+		sink_caught_up(sk, p, m->now);
 	/* The poll ends here, or goes on with more messages. */
 	if (rnd(&m->rng, 2) == 0)
 		sink_polled(sk, m->now);
@@ -2046,6 +2057,9 @@ START_TEST(test_sink_random)
 		m.parts[p].assigned = true;
 		m.parts[p].last = -1;
 		m.parts[p].stored = -1;
+		/* In half the seeds every partition comes to its end. */
+		m.parts[p].end = _i % 4 < 2 ? SIM_MAXOFF :
+		    (int64_t)rnd(&m.rng, 60);
 	}
 
 	for (step = 0; step < SIM_STEPS; step++) {
@@ -2535,6 +2549,80 @@ START_TEST(test_sink_window_max_age)
 }
 END_TEST
 
+/*
+ * The end of a backlog, told by Kafka: once every assigned partition is read
+ * to its end, the open ticks batch closes at once and ends the window in
+ * it, rather than a batch's delay later.
+ */
+START_TEST(test_sink_window_caught_up)
+{
+	struct sink_window	*w;
+
+	cf.max_inflight = 2;
+	w = window_of_two();
+	ck_assert(!window_read(w, T0));
+	feed_valid(1, 1, 1, T0 + 10);
+	sink_caught_up(sk, 0, T0 + 11);
+	expect_nothing();		/* p1 may have more */
+	sink_caught_up(sk, 1, T0 + 12);
+	ck_assert_uint_eq(sk->stats.flush_reason[BATCH_FLUSH_CAUGHT_UP], 1);
+	expect_window_ended(w, T0 + 12);
+	ck_assert_uint_eq(wlen, 4 * ROW_BYTES);
+	window_answer(w, INSERT_NET_OK, 200, T0 + 20);
+	collect();
+	ck_assert_uint_eq(count_kind(SINK_ACT_STORE), 2);
+	ck_assert(sink_is_idle(sk));
+}
+END_TEST
+
+/* A message after its partition's end: that partition has more again. */
+START_TEST(test_sink_window_caught_up_then_more)
+{
+	struct sink_window	*w;
+
+	cf.max_inflight = 2;
+	w = window_of_two();
+	ck_assert(!window_read(w, T0));
+	sink_caught_up(sk, 0, T0 + 1);
+	feed_valid(0, 2, 1, T0 + 2);
+	sink_caught_up(sk, 1, T0 + 3);
+	expect_nothing();
+	ck_assert(!w->sealed);
+	sink_caught_up(sk, 0, T0 + 4);
+	expect_window_ended(w, T0 + 4);
+	ck_assert_uint_eq(wlen, 4 * ROW_BYTES);
+}
+END_TEST
+
+/* With every batch in the window already, it ends at once too. */
+START_TEST(test_sink_window_caught_up_no_batch)
+{
+	struct sink_window	*w;
+
+	w = window_of_one();
+	ck_assert(!window_read(w, T0));
+	sink_caught_up(sk, 0, T0 + 1);
+	expect_window_ended(w, T0 + 1);
+	expect_window_rows(0, 0, 3);
+}
+END_TEST
+
+/* Steady state has no window: the end of a partition changes nothing. */
+START_TEST(test_sink_caught_up_steady)
+{
+	struct sink_insert	*ins;
+
+	start(1);
+	feed_valid(0, 0, 2, T0);
+	sink_caught_up(sk, 0, T0 + 1);
+	expect_nothing();
+	sink_tick(sk, T0 + DELAY);
+	ins = expect_only_insert();
+	expect_rows(ins, 0, 0, 2);
+	ck_assert_uint_eq(sk->stats.flush_reason[BATCH_FLUSH_CAUGHT_UP], 0);
+}
+END_TEST
+
 /* Builds the suite. */
 static Suite *
 sink_suite(void)
@@ -2613,6 +2701,10 @@ sink_suite(void)
 	tcase_add_test(tc, test_sink_window_revoke);
 	tcase_add_test(tc, test_sink_window_failed_revoked);
 	tcase_add_test(tc, test_sink_window_max_age);
+	tcase_add_test(tc, test_sink_window_caught_up);
+	tcase_add_test(tc, test_sink_window_caught_up_then_more);
+	tcase_add_test(tc, test_sink_window_caught_up_no_batch);
+	tcase_add_test(tc, test_sink_caught_up_steady);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("simulation");
