@@ -896,6 +896,9 @@ sink_caught_up(struct sink *s, int32_t p, uint64_t now_us)
 		    !s->parts[i].at_end))
 			return;
 	}
+	log_debug("%s: every partition read to its end; window %llu of %u "
+	    "rows ends", __func__, (unsigned long long)s->window->id,
+	    s->window->nrows);
 	if (s->open[SCHEMA_TICKS] != NULL) {
 		sink_close(s, SCHEMA_TICKS, BATCH_FLUSH_CAUGHT_UP);
 	} else {
@@ -1701,6 +1704,13 @@ sink_is_idle(const struct sink *s)
 	return (s->open[SCHEMA_TICKS] == NULL &&
 	    s->open[SCHEMA_REJECTS] == NULL && TAILQ_EMPTY(&s->all) &&
 	    TAILQ_EMPTY(&s->windows));
+}
+
+/* Is a window open: is the sink in a backlog (see sink_caught_up)? */
+bool
+sink_windowing(const struct sink *s)
+{
+	return (s->window != NULL);
 }
 
 /*

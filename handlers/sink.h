@@ -275,6 +275,7 @@ bool		 sink_next_action(struct sink *, struct sink_action *);
 uint64_t	 sink_next_deadline(const struct sink *);
 bool		 sink_is_idle(const struct sink *);
 bool		 sink_saturated(const struct sink *);
+bool		 sink_windowing(const struct sink *);
 size_t		 sink_buffered_bytes(const struct sink *);
 
 #endif /* HANDLERS_SINK_H */

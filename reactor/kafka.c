@@ -54,6 +54,7 @@ static void	kafka_fit_message_max(rd_kafka_conf_t *,
 static void	kafka_seek_cb(void *, int32_t, int64_t, int64_t);
 static bool	kafka_seek_one(struct svc *, int32_t, int64_t, const char *);
 static bool	kafka_wake_fetcher(struct svc *, const char *);
+static bool	kafka_backlog_end(struct svc *);
 static void	kafka_nudge_arm(struct svc *);
 static void	kafka_nudge_cb(evutil_socket_t, short, void *);
 
@@ -418,9 +419,53 @@ kafka_serve(struct svc *svc, bool backpressure)
 		snprintf(why, sizeof why, "after %lld messages",
 		    (long long)svc->kafka_burst_msgs);
 		kafka_wake_fetcher(svc, why);
+	} else if (svc->kafka_burst_msgs > 0 && sink_windowing(svc->sink) &&
+	    kafka_backlog_end(svc)) {
+		kafka_wake_fetcher(svc, "with partitions not fetched yet");
 	}
 	svc->kafka_burst_bytes = svc->kafka_burst_msgs = 0;
 	kafka_nudge_arm(svc);
+}
+
+/* What kafka_end_cb finds: the lag in all, of how many partitions. */
+struct kafka_end {
+	struct svc	*svc;
+	int64_t		 lag;
+	int		 known;
+};
+
+/* kafka_lag_each: a partition read up to its high watermark is caught up. */
+static void
+kafka_end_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
+{
+	struct kafka_end	*ke = arg;
+
+	(void)position;
+	ke->lag += lag;
+	ke->known++;
+	if (lag == 0)
+		sink_caught_up(ke->svc->sink, partition, ke->svc->last_poll_us);
+}
+
+/*
+ * In a backlog the queue ran empty after a short run: tell the sink which
+ * partitions are read to their high watermark (librdkafka's partition EOF
+ * says so too, but a seek of kafka_wake_fetcher can swallow it), so that
+ * the backlog's window ends as soon as all are.  True if every partition
+ * fetched so far is read to its end while some were never fetched: the
+ * fetcher then sleeps on those (it fetches partitions in turn, so at the
+ * end of a backlog of many partitions the last ones come one queueful at a
+ * time) and waiting for kafka_nudge_cb would idle 50 ms per queueful.
+ */
+static bool
+kafka_backlog_end(struct svc *svc)
+{
+	struct kafka_end	ke = { svc, 0, 0 };
+	int			assigned;
+
+	assigned = kafka_lag_each(svc, kafka_end_cb, &ke);
+	loop_apply(svc);
+	return (ke.lag == 0 && ke.known < assigned);
 }
 
 /* (Re)start the nudge timer: it fires once the queue stays empty. */
@@ -451,6 +496,8 @@ kafka_nudge_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)kind;
 	if (svc->kafka_waiting || rd_kafka_queue_length(svc->kq) > 0)
 		return;
+	if (sink_windowing(svc->sink))
+		(void)kafka_backlog_end(svc);
 	snprintf(why, sizeof why, "after %d ms without messages",
 	    KAFKA_NUDGE_MS);
 	if (kafka_wake_fetcher(svc, why))
