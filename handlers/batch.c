@@ -8,13 +8,14 @@
  * message: in a quiet market the last rows are sent on time even though no
  * further message arrives (the replaced consumer only checked on arrival).
  * The sink also closes a backlog's last batch when Kafka has nothing more
- * (caught_up, sink_caught_up); that is not a decision on the batch alone.
+ * (caught_up, sink_caught_up) and every batch on the drain (drain); those
+ * are not decisions on the batch alone, but are named here too.
  */
 
 #include "batch.h"
 
 static const char *batch_decision_names[] = {
-	"keep", "rows", "bytes", "delay", "caught_up"
+	"keep", "rows", "bytes", "delay", "caught_up", "drain"
 };
 
 /* Decide for a batch of nrows rows and bytes, opened at opened_us. */

@@ -19,8 +19,10 @@ enum batch_decision {
 	BATCH_FLUSH_ROWS,
 	BATCH_FLUSH_BYTES,
 	BATCH_FLUSH_DELAY,
-	BATCH_FLUSH_CAUGHT_UP	/* Kafka has no more: a backlog's end */
+	BATCH_FLUSH_CAUGHT_UP,	/* Kafka has no more: a backlog's end */
+	BATCH_FLUSH_DRAIN	/* the service stops */
 };
+#define BATCH_NDECISIONS	(BATCH_FLUSH_DRAIN + 1)
 
 enum batch_decision	batch_check(const struct batch_limits *, uint32_t,
 			    size_t, uint64_t, uint64_t);

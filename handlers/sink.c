@@ -1009,8 +1009,8 @@ sink_drain(struct sink *s, uint64_t now_us)
 		sink_unhold(s, &s->parts[i]);
 		s->parts[i].state = SINK_PART_UNASSIGNED;
 	}
-	sink_close(s, SCHEMA_TICKS, BATCH_FLUSH_DELAY);
-	sink_close(s, SCHEMA_REJECTS, BATCH_FLUSH_DELAY);
+	sink_close(s, SCHEMA_TICKS, BATCH_FLUSH_DRAIN);
+	sink_close(s, SCHEMA_REJECTS, BATCH_FLUSH_DRAIN);
 	sink_window_seal(s);
 	/* The drain has a deadline: a retry may not wait out a long backoff. */
 	TAILQ_FOREACH(ins, &s->queue, entry)

@@ -162,7 +162,7 @@ struct sink_stats {
 	uint64_t	probes_landed;
 	uint64_t	windows_ok;
 	uint64_t	windows_failed;	/* their partitions read again */
-	uint64_t	flush_reason[BATCH_FLUSH_CAUGHT_UP + 1];
+	uint64_t	flush_reason[BATCH_NDECISIONS];
 	uint64_t	last_landed_us;	/* monotonic; 0 before the first */
 };
 

@@ -243,6 +243,14 @@ metrics_render(struct svc *svc, struct evbuffer *b)
 	    (unsigned long long)st->inserts_ok,
 	    (unsigned long long)st->inserts_retried,
 	    (unsigned long long)st->inserts_split);
+	evbuffer_add_printf(b, "# HELP ticksink_batches_total Batches closed, "
+	    "by why: full (rows, bytes), max_delay_ms after their first row "
+	    "(delay), Kafka read to its end in a backlog (caught_up), or the "
+	    "drain.\n# TYPE ticksink_batches_total counter\n");
+	for (r = BATCH_FLUSH_ROWS; r < BATCH_NDECISIONS; r++)
+		evbuffer_add_printf(b, "ticksink_batches_total{reason=\"%s\"} "
+		    "%llu\n", batch_decision_name(r),
+		    (unsigned long long)st->flush_reason[r]);
 	evbuffer_add_printf(b, "# HELP ticksink_windows_total Windows (one "
 	    "streamed insert of a backlog's batches): landed, or failed and "
 	    "their partitions read again from Kafka.\n"

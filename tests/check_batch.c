@@ -75,7 +75,7 @@ static const struct deadline_case deadlines[] = {
 };
 
 static const char *names[] = { "keep", "rows", "bytes", "delay",
-    "caught_up" };
+    "caught_up", "drain" };
 
 /* batch_check gives the expected decision for each state. */
 START_TEST(test_batch_check_table)

@@ -1073,6 +1073,7 @@ START_TEST(test_sink_drain_closes_partial)
 	ck_assert_int_ne(a->table, b->table);
 	ck_assert_uint_eq(a->nrows, 1);
 	ck_assert_uint_eq(b->nrows, 1);
+	ck_assert_uint_eq(sk->stats.flush_reason[BATCH_FLUSH_DRAIN], 2);
 	ck_assert(!sink_is_idle(sk));
 	answer(b, 200, "", T0 + 2);
 	answer(a, 200, "", T0 + 3);
