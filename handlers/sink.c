@@ -1668,10 +1668,11 @@ sink_next_deadline(const struct sink *s)
 	if (s->window != NULL &&
 	    (d = sink_window_deadline(s, s->window)) < best)
 		best = d;
+	/* Batches for a window wait for its reader, not for a time. */
 	if (s->ninflight < s->conf.max_inflight) {
 		TAILQ_FOREACH(ins, &s->queue, entry) {
 			if (ins->state == SINK_INSERT_QUEUED &&
-			    ins->retry_at_us < best)
+			    ins->retry_at_us < best && !sink_windowable(s, ins))
 				best = ins->retry_at_us;
 		}
 	}

@@ -2298,6 +2298,7 @@ START_TEST(test_sink_window_backlog)
 {
 	struct sink_window	*w;
 
+	cf.max_inflight = 2;	/* a slot free: the waiting batch is no retry */
 	w = window_of_one();
 	ck_assert_uint_eq(sk->ninflight, 1);
 	feed_valid(0, 3, 3, T0);
@@ -2306,6 +2307,8 @@ START_TEST(test_sink_window_backlog)
 	/* Two batches wait to be read: the third waits in the queue. */
 	ck_assert_uint_eq(w->unread, 2);
 	ck_assert(sink_saturated(sk));
+	/* It waits for the reader, not for a time: no timer due now. */
+	ck_assert_uint_gt(sink_next_deadline(sk), T0);
 	ck_assert_uint_eq(sink_buffered_bytes(sk), 9 * ROW_COST);
 	expect_nothing();
 	window_read_some(w, ROW_BYTES * 3, T0);
