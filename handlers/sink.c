@@ -872,8 +872,8 @@ sink_polled(struct sink *s, uint64_t now_us)
 }
 
 /*
- * Kafka has nothing more of partition p for now (librdkafka's partition
- * EOF).  When every assigned partition is read to its end and its messages
+ * Kafka has nothing more of partition p for now (the reactor found its
+ * position at its high watermark, or librdkafka's partition EOF came).  When every assigned partition is read to its end and its messages
  * are rows (none held for a resume check), a backlog is over: its window ends now, with the last ticks
  * batch in it, instead of a batch's delay later, so the server starts
  * writing its part at once.  Steady state opens no window and is left as

@@ -55,6 +55,7 @@ static void	kafka_seek_cb(void *, int32_t, int64_t, int64_t);
 static bool	kafka_seek_one(struct svc *, int32_t, int64_t, const char *);
 static bool	kafka_wake_fetcher(struct svc *, const char *);
 static bool	kafka_backlog_end(struct svc *);
+static void	kafka_pos_set(struct svc *, int32_t, int64_t);
 static void	kafka_nudge_arm(struct svc *);
 static void	kafka_nudge_cb(evutil_socket_t, short, void *);
 
@@ -141,8 +142,6 @@ kafka_conf_new(const struct conf *c, char **cause)
 	kafka_set(kc, "enable.auto.commit", "true");
 	kafka_set(kc, "auto.offset.reset", "earliest");
 	kafka_set(kc, "partition.assignment.strategy", "cooperative-sticky");
-	/* The end of each partition, so a backlog's end is known at once. */
-	kafka_set(kc, "enable.partition.eof", "true");
 	/*
 	 * Memory: librdkafka holds at most this much prefetched (the
 	 * fetcher stops there, see kafka_wake_fetcher), in fetch responses
@@ -244,6 +243,7 @@ kafka_tell_sink(struct svc *svc,
 	for (i = 0; i < parts->cnt; i++) {
 		log_info("kafka: %s %s/%d", assigned ? "assigned" : "revoked",
 		    parts->elems[i].topic, parts->elems[i].partition);
+		kafka_pos_set(svc, parts->elems[i].partition, -1);
 		if (assigned)
 			sink_assign(svc->sink, parts->elems[i].partition);
 		else
@@ -340,6 +340,7 @@ kafka_message(struct svc *svc, rd_kafka_message_t *m, uint64_t now_us,
 	rd_kafka_timestamp_type_t tstype;
 
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+		/* Only if enabled under [kafka]; see kafka_backlog_end. */
 		sink_caught_up(svc->sink, m->partition, now_us);
 		return;
 	}
@@ -349,6 +350,7 @@ kafka_message(struct svc *svc, rd_kafka_message_t *m, uint64_t now_us,
 	}
 	if (svc->drain >= DRAIN_CLOSING_CONSUMER)
 		return;		/* not stored, so delivered again */
+	kafka_pos_set(svc, m->partition, m->offset + 1);
 	sm.partition = m->partition;
 	sm.offset = m->offset;
 	sm.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
@@ -449,9 +451,11 @@ kafka_end_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
 
 /*
  * In a backlog the queue ran empty after a short run: tell the sink which
- * partitions are read to their high watermark (librdkafka's partition EOF
- * says so too, but a seek of kafka_wake_fetcher can swallow it), so that
- * the backlog's window ends as soon as all are.  True if every partition
+ * partitions are read to their high watermark, so that the backlog's
+ * window ends as soon as all are.  (librdkafka's partition EOF would say
+ * so too, but a seek of kafka_wake_fetcher can swallow it, and with it
+ * on, steady state costs 0.2% of a core more: an event per partition and
+ * fetch.  It is off unless set under [kafka]; then it is used too.)  True if every partition
  * fetched so far is read to its end while some were never fetched: the
  * fetcher then sleeps on those (it fetches partitions in turn, so at the
  * end of a backlog of many partitions the last ones come one queueful at a
@@ -601,6 +605,24 @@ kafka_wakeup_cb(evutil_socket_t fd, short kind, void *arg)
 	kafka_serve(arg, true);
 }
 
+/* Note the next offset to read of partition p (-1: unknown). */
+static void
+kafka_pos_set(struct svc *svc, int32_t p, int64_t next)
+{
+	size_t	n;
+
+	if (p < 0)
+		return;
+	if ((size_t)p >= svc->kafka_npos) {
+		n = (size_t)p + 64;
+		svc->kafka_pos = xreallocarray(svc->kafka_pos, n,
+		    sizeof *svc->kafka_pos);
+		while (svc->kafka_npos < n)
+			svc->kafka_pos[svc->kafka_npos++] = -1;
+	}
+	svc->kafka_pos[p] = next;
+}
+
 /* Store offset (the next one to read) for partition p. */
 void
 kafka_store(struct svc *svc, int32_t p, int64_t offset)
@@ -636,8 +658,10 @@ kafka_seek(struct svc *svc, int32_t p, int64_t offset)
 
 	log_info("kafka: reading %s/%d again from %lld", svc->conf->kafka_topic,
 	    p, (long long)offset);
-	if (kafka_seek_one(svc, p, offset, "to read again"))
+	if (kafka_seek_one(svc, p, offset, "to read again")) {
+		kafka_pos_set(svc, p, offset);
 		return;
+	}
 	sink_revoke(svc->sink, p);
 	svc->exit_code = 1;
 	event_base_once(svc->base, -1, EV_TIMEOUT, kafka_fatal_cb, svc, &now);
@@ -780,12 +804,16 @@ kafka_free(struct svc *svc)
 	close(svc->kpipe[0]);
 	close(svc->kpipe[1]);
 	svc->rk = NULL;
+	free(svc->kafka_pos);
+	svc->kafka_pos = NULL;
+	svc->kafka_npos = 0;
 }
 
 /*
  * For each assigned partition whose position and high watermark are known:
- * cb(arg, partition, position, lag).  librdkafka caches the watermarks from
- * its fetch responses, so this asks the broker nothing.  cb may be NULL.
+ * cb(arg, partition, position, lag).  The position is ours (kafka_pos_set);
+ * librdkafka caches the watermarks from its fetch responses, so this asks
+ * the broker nothing.  cb may be NULL.
  * Returns the number of assigned partitions, -1 when unknown.
  */
 int
@@ -794,26 +822,23 @@ kafka_lag_each(struct svc *svc,
 {
 	rd_kafka_topic_partition_list_t	*l;
 	rd_kafka_topic_partition_t	*tp;
-	int64_t				 lo, hi;
+	int64_t				 lo, hi, pos;
 	int				 i, n;
 
 	if (svc->rk == NULL || svc->kafka_closing ||
 	    rd_kafka_assignment(svc->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return (-1);
 	n = l->cnt;
-	if (cb != NULL && rd_kafka_position(svc->rk, l) ==
-	    RD_KAFKA_RESP_ERR_NO_ERROR) {
-		for (i = 0; i < l->cnt; i++) {
-			tp = &l->elems[i];
-			if (tp->err != RD_KAFKA_RESP_ERR_NO_ERROR ||
-			    tp->offset < 0 ||
-			    rd_kafka_get_watermark_offsets(svc->rk, tp->topic,
-			    tp->partition, &lo, &hi) !=
-			    RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
-				continue;
-			cb(arg, tp->partition, tp->offset,
-			    hi > tp->offset ? hi - tp->offset : 0);
-		}
+	for (i = 0; cb != NULL && i < l->cnt; i++) {
+		tp = &l->elems[i];
+		if (tp->partition < 0 ||
+		    (size_t)tp->partition >= svc->kafka_npos ||
+		    (pos = svc->kafka_pos[tp->partition]) < 0 ||
+		    rd_kafka_get_watermark_offsets(svc->rk, tp->topic,
+		    tp->partition, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+		    hi < 0)
+			continue;
+		cb(arg, tp->partition, pos, hi > pos ? hi - pos : 0);
 	}
 	rd_kafka_topic_partition_list_destroy(l);
 	return (n);

@@ -77,6 +77,13 @@ struct svc {
 	int64_t			 kafka_burst_bytes;
 	int64_t			 kafka_burst_msgs;
 	uint64_t		 kafka_fetch_wakeups;
+	/*
+	 * Per partition, the next offset to read: last polled + 1, a
+	 * sought offset, or -1 (unknown).  librdkafka's own (rd_kafka_position)
+	 * is forgotten at each seek, including kafka_wake_fetcher's.
+	 */
+	int64_t			*kafka_pos;
+	size_t			 kafka_npos;
 	int32_t			 kafka_resumed;	/* see kafka_resume_wake; -1 */
 
 	/* Timers. */
