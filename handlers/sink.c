@@ -873,11 +873,13 @@ sink_polled(struct sink *s, uint64_t now_us)
 
 /*
  * Kafka has nothing more of partition p for now (the reactor found its
- * position at its high watermark, or librdkafka's partition EOF came).  When every assigned partition is read to its end and its messages
- * are rows (none held for a resume check), a backlog is over: its window ends now, with the last ticks
- * batch in it, instead of a batch's delay later, so the server starts
- * writing its part at once.  Steady state opens no window and is left as
- * it is: its batches still gather rows for max_delay.
+ * position at its high watermark, or librdkafka's partition EOF came).
+ * When every assigned partition is read to its end and its messages are
+ * rows (none held for a resume check), a backlog is over: its window ends
+ * now, with the last ticks batch in it, instead of a batch's delay later,
+ * so the server starts writing its part at once.  Steady state opens no
+ * window and is left as it is: its batches still gather rows for
+ * max_delay.
  */
 void
 sink_caught_up(struct sink *s, int32_t p, uint64_t now_us)
@@ -1716,8 +1718,9 @@ sink_windowing(const struct sink *s)
 
 /*
  * Every insert slot is busy, or the open window has its batches ahead, and
- * a closed batch waits: reading more messages now only grows memory.  The reactor then leaves them in Kafka's
- * bounded prefetch queue until an answer frees a slot.
+ * a closed batch waits: reading more messages now only grows memory.  The
+ * reactor then leaves them in Kafka's bounded prefetch queue until an
+ * answer frees a slot.
  */
 bool
 sink_saturated(const struct sink *s)

@@ -455,11 +455,13 @@ kafka_end_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
  * window ends as soon as all are.  (librdkafka's partition EOF would say
  * so too, but a seek of kafka_wake_fetcher can swallow it, and with it
  * on, steady state costs 0.2% of a core more: an event per partition and
- * fetch.  It is off unless set under [kafka]; then it is used too.)  True if every partition
- * fetched so far is read to its end while some were never fetched: the
- * fetcher then sleeps on those (it fetches partitions in turn, so at the
- * end of a backlog of many partitions the last ones come one queueful at a
- * time) and waiting for kafka_nudge_cb would idle 50 ms per queueful.
+ * fetch.  It is off unless set under [kafka]; then it is used too.)
+ * True if every partition read so far is read to its end while some gave
+ * no message yet: the fetcher then sleeps on those (it fetches partitions
+ * in turn, so at the end of a backlog of many partitions the last ones
+ * come one queueful at a time) and waiting for kafka_nudge_cb would idle
+ * 50 ms per queueful.  (A partition with nothing new since its commit
+ * looks the same; it costs a seek per short run until the window ends.)
  */
 static bool
 kafka_backlog_end(struct svc *svc)
