@@ -31,6 +31,7 @@
 
 #define KAFKA_POLL_BUDGET	5000	/* messages per wake-up */
 #define KAFKA_NUDGE_MS		50	/* see kafka_nudge_cb */
+#define KAFKA_NUDGE_MAX		20	/* in a row with no message between */
 
 static void	kafka_set(rd_kafka_conf_t *, const char *, const char *);
 static void	kafka_rebalance_cb(rd_kafka_t *, rd_kafka_resp_err_t,
@@ -425,6 +426,8 @@ kafka_serve(struct svc *svc, bool backpressure)
 	    kafka_backlog_end(svc)) {
 		kafka_wake_fetcher(svc, "with partitions not fetched yet");
 	}
+	if (svc->kafka_burst_msgs > 0)
+		svc->kafka_nudges = 0;
 	svc->kafka_burst_bytes = svc->kafka_burst_msgs = 0;
 	kafka_nudge_arm(svc);
 }
@@ -488,9 +491,12 @@ kafka_nudge_arm(struct svc *svc)
  * Kafka has more for us, the fetcher sleeps when it should not: at times
  * librdkafka 2.0.2 takes up a seek (above) and still fetches nothing until
  * its one-second timeout.  Wake it again, and again after as long, until
- * messages come or there is nothing left to read.  Messages waiting in the
- * queue (the sink is saturated, or the loop is about to read them) are no
- * sleeping fetcher.
+ * messages come or there is nothing left to read, but not for longer than
+ * that timeout: a partition that never gave a message (nothing new since
+ * its commit) has no known lag, and would otherwise be taken for one with
+ * more to read, a seek every 50 ms for as long as the market is quiet.
+ * Messages waiting in the queue (the sink is saturated, or the loop is
+ * about to read them) are no sleeping fetcher.
  */
 static void
 kafka_nudge_cb(evutil_socket_t fd, short kind, void *arg)
@@ -504,10 +510,14 @@ kafka_nudge_cb(evutil_socket_t fd, short kind, void *arg)
 		return;
 	if (sink_windowing(svc->sink))
 		(void)kafka_backlog_end(svc);
+	if (svc->kafka_nudges >= KAFKA_NUDGE_MAX)
+		return;
 	snprintf(why, sizeof why, "after %d ms without messages",
 	    KAFKA_NUDGE_MS);
-	if (kafka_wake_fetcher(svc, why))
+	if (kafka_wake_fetcher(svc, why)) {
+		svc->kafka_nudges++;
 		kafka_nudge_arm(svc);
+	}
 }
 
 /* What kafka_seek_cb finds: the partition to seek, and the lag in all. */

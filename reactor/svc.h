@@ -77,6 +77,7 @@ struct svc {
 	int64_t			 kafka_burst_bytes;
 	int64_t			 kafka_burst_msgs;
 	uint64_t		 kafka_fetch_wakeups;
+	unsigned		 kafka_nudges;	/* in a row, see kafka_nudge_cb */
 	/*
 	 * Per partition, the next offset to read: last polled + 1, a
 	 * sought offset, or -1 (unknown).  librdkafka's own (rd_kafka_position)
