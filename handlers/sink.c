@@ -1590,10 +1590,7 @@ sink_window_failed(struct sink *s, struct sink_window *w, uint64_t now_us)
 		    offsets_is_assigned(s->offsets, (int32_t)p))
 			sink_reread(s, (int32_t)p);
 	}
-	while ((ins = TAILQ_FIRST(&w->members)) != NULL) {
-		TAILQ_REMOVE(&w->members, ins, entry);
-		sink_insert_free(s, ins);
-	}
+	/* Its batches, read and freed or not, go with it (sink_window_free). */
 }
 
 /*

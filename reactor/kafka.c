@@ -432,11 +432,34 @@ kafka_serve(struct svc *svc, bool backpressure)
 	kafka_nudge_arm(svc);
 }
 
-/* What kafka_end_cb finds: the lag in all, of how many partitions. */
+/* What kafka_seek_cb finds: the partition to seek, and the lag in all. */
+struct kafka_seek {
+	int32_t	partition;	/* -1: none */
+	int64_t	position;
+	int64_t	least_lag;
+	int64_t	lag;
+	int	known;		/* partitions with a position and watermark */
+};
+
+/* kafka_lag_each: keep the partition with the least lag. */
+static void
+kafka_seek_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
+{
+	struct kafka_seek	*ks = arg;
+
+	ks->lag += lag;
+	ks->known++;
+	if (ks->partition < 0 || lag < ks->least_lag) {
+		ks->partition = partition;
+		ks->position = position;
+		ks->least_lag = lag;
+	}
+}
+
+/* What kafka_end_cb finds: kafka_seek_cb's sums, for the sink of svc. */
 struct kafka_end {
-	struct svc	*svc;
-	int64_t		 lag;
-	int		 known;
+	struct svc		*svc;
+	struct kafka_seek	 ks;
 };
 
 /* kafka_lag_each: a partition read up to its high watermark is caught up. */
@@ -445,9 +468,7 @@ kafka_end_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
 {
 	struct kafka_end	*ke = arg;
 
-	(void)position;
-	ke->lag += lag;
-	ke->known++;
+	kafka_seek_cb(&ke->ks, partition, position, lag);
 	if (lag == 0)
 		sink_caught_up(ke->svc->sink, partition, ke->svc->last_poll_us);
 }
@@ -469,12 +490,12 @@ kafka_end_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
 static bool
 kafka_backlog_end(struct svc *svc)
 {
-	struct kafka_end	ke = { svc, 0, 0 };
+	struct kafka_end	ke = { svc, { -1, 0, 0, 0, 0 } };
 	int			assigned;
 
 	assigned = kafka_lag_each(svc, kafka_end_cb, &ke);
 	loop_apply(svc);
-	return (ke.lag == 0 && ke.known < assigned);
+	return (ke.ks.lag == 0 && ke.ks.known < assigned);
 }
 
 /* (Re)start the nudge timer: it fires once the queue stays empty. */
@@ -517,30 +538,6 @@ kafka_nudge_cb(evutil_socket_t fd, short kind, void *arg)
 	if (kafka_wake_fetcher(svc, why)) {
 		svc->kafka_nudges++;
 		kafka_nudge_arm(svc);
-	}
-}
-
-/* What kafka_seek_cb finds: the partition to seek, and the lag in all. */
-struct kafka_seek {
-	int32_t	partition;	/* -1: none */
-	int64_t	position;
-	int64_t	least_lag;
-	int64_t	lag;
-	int	known;		/* partitions with a position and watermark */
-};
-
-/* kafka_lag_each: keep the partition with the least lag. */
-static void
-kafka_seek_cb(void *arg, int32_t partition, int64_t position, int64_t lag)
-{
-	struct kafka_seek	*ks = arg;
-
-	ks->lag += lag;
-	ks->known++;
-	if (ks->partition < 0 || lag < ks->least_lag) {
-		ks->partition = partition;
-		ks->position = position;
-		ks->least_lag = lag;
 	}
 }
 
