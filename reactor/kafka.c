@@ -154,6 +154,17 @@ kafka_conf_new(const struct conf *c, char **cause)
 	 */
 	kafka_set(kc, "queued.max.messages.kbytes", "1024");
 	kafka_set(kc, "fetch.max.bytes", "524288");
+	/*
+	 * A broker holds a fetch that finds nothing until this long has
+	 * passed, and librdkafka sends a broker no other fetch meanwhile
+	 * (rkb_fetching).  When that fetch holds only partitions read to
+	 * their end, partitions resumed after their resume check or sought
+	 * to wake the fetcher wait for it: with the default 500 ms, the
+	 * last 40% of a 100,000-tick backlog over 640 partitions came half
+	 * a second late.  100 ms bounds that wait at ten empty fetches a
+	 * second when the topic is quiet.
+	 */
+	kafka_set(kc, "fetch.wait.max.ms", "100");
 	for (i = 0; i < c->kafka_nprops; i++) {
 		if (!kafka_try_set(kc, c->kafka_props[i].key,
 		    c->kafka_props[i].value, cause)) {
