@@ -199,6 +199,9 @@ _ch_write_config() {
     <mlock_executable>false</mlock_executable>
 $tz
 $(_ch_tls_config)
+    <!-- For Kafka engine tables only (bench/kafka_engine.sh): 18.16 sets
+         no auto.offset.reset, so a new group would start at the end. -->
+    <kafka><auto_offset_reset>smallest</auto_offset_reset></kafka>
 </yandex>
 EOF
     cat >"$dir/users.xml" <<EOF

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# bench/kafka_engine.sh - ClickHouse's own Kafka engine as a bench peer:
+# the server itself consumes the backlog (Kafka table -> materialized view
+# -> MergeTree), no process of ours in between.
+#
+# usage: bench/kafka_engine.sh [N]
+#
+# Needs, in the environment: BROKERS, IT_TOPIC (default price_ticks), N
+# (or $1: ticks already in the topic, all valid), and a running private
+# ClickHouse 18.16 (CH_URL, CH_PID, CH_DIR from tests/lib/clickhouse.sh
+# ch_start) whose config.xml holds
+#
+#     <kafka><auto_offset_reset>smallest</auto_offset_reset></kafka>
+#
+# 18.16 sets no auto.offset.reset on its consumers, so a new group starts
+# at librdkafka's default, the end of each partition, and a backlog is
+# never read.  The <kafka> children are librdkafka properties ('_' for
+# '.'), for every Kafka table of the server.
+#
+# A fresh consumer group each run: a Kafka table dropped and created again
+# under the same group leaves a member (its JoinGroup was sent) that the
+# mock broker keeps until its session times out (45 s), and the new
+# consumer's SyncGroup waits for that dead leader.
+#
+# Tables (default database): kafka_ticks_queue (Kafka engine, timestamps as
+# String), kafka_ticks_mv, kafka_ticks (MergeTree, the pipe peer's six
+# columns, ticksink's partitioning and order).  The timestamps are ISO 8601
+# with microseconds and an offset, which 18.16's JSONEachRow reads only with
+# date_time_input_format=best_effort (a query setting the engine's
+# background stream does not get), so the view parses them with
+# parseDateTimeBestEffort.  The queue and view are dropped at the end (the
+# consumer leaves), kafka_ticks is kept for the caller to check.
+#
+# Waits until N rows landed, polling the active parts' row count (the same
+# as count() on a MergeTree, but read from metadata: count() reads a column
+# on 18.16 and would cost the server more as the table grows), then checks
+# count() = N.  Prints "wall_ms server_cpu_ticks": wall from the CREATE of
+# the Kafka table (so the broker's 3 s group join is included) to N rows,
+# and the server's utime+stime over it; "first rows after MS ms" to stderr.
+#
+# How 18.16 lands a backlog (server log at trace level): the first stream
+# starts 0.5 s after the view and waits out the group join (3 s in the mock
+# broker) with no rows; 0.5 s later a second stream reads, and the view's
+# insert squashes its blocks up to min_insert_block_size_rows (1,048,576),
+# so rows land only per 1,048,576 or when the stream ends: after
+# stream_flush_interval_ms (7.5 s, a profile setting) of reading at most,
+# seen earlier for a short backlog.  Measured: 100,000 ticks land in one
+# insert ~7.3 s after the CREATE, 1,000,000 in one insert after ~10-12 s;
+# the offsets are committed just before that insert.
+#
+# Optional: KE_CONSUMERS (kafka_num_consumers, default 1), KE_BLOCK
+# (kafka_max_block_size, default 0 = the server's max_block_size, 65536),
+# KE_TIMEOUT seconds (default 600), KE_POLL seconds between polls (0.1).
+# Each poll costs the server about 0.4 ms of CPU (over HTTP; counted in
+# server_cpu_ticks): at 0.1 s and ~10 s per run that is ~0.4 us/row at
+# 100,000 ticks and ~0.04 at 1,000,000.
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tests/lib/clickhouse.sh
+. "$top/tests/lib/clickhouse.sh"
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+
+: "${IT_TOPIC:=price_ticks}"	# common.sh's default, not exported there
+N=${1:-${N:-}}
+: "${BROKERS:?}" "${N:?usage: kafka_engine.sh N (or env N)}" "${CH_URL:?}" "${CH_PID:?}"
+consumers=${KE_CONSUMERS:-1} block=${KE_BLOCK:-0}
+timeout=${KE_TIMEOUT:-600} poll=${KE_POLL:-0.1}
+
+die() { printf 'kafka_engine: %s\n' "$*" >&2; exit 1; }
+# On any exit, stop the consumer: drop the view and the Kafka table.
+cleanup() {
+	ch_query "DROP TABLE IF EXISTS default.kafka_ticks_mv" >/dev/null 2>&1 || true
+	ch_query "DROP TABLE IF EXISTS default.kafka_ticks_queue" >/dev/null 2>&1 || true
+}
+now() { date +%s%3N; }
+q() { ch_query "$1" >/dev/null || die "query failed: $1"; }
+
+grep -qs '<auto_offset_reset>smallest</auto_offset_reset>' "${CH_DIR:-/nonexistent}/config.xml" ||
+	printf 'kafka_engine: warning: no <kafka><auto_offset_reset>smallest in %s: the backlog will be skipped\n' \
+	    "${CH_DIR:-?}/config.xml" >&2
+
+landed() {
+	ch_query "SELECT sum(rows) FROM system.parts
+	    WHERE database = 'default' AND table = 'kafka_ticks' AND active" 2>/dev/null || echo 0
+}
+
+q "DROP TABLE IF EXISTS default.kafka_ticks_mv"
+q "DROP TABLE IF EXISTS default.kafka_ticks_queue"
+q "DROP TABLE IF EXISTS default.kafka_ticks"
+q "CREATE TABLE default.kafka_ticks (timestamp DateTime('UTC'),
+    timestamp_ms Int64, symbol String, price Float64, volume Float64,
+    received_at DateTime('UTC'))
+    ENGINE = MergeTree PARTITION BY toYYYYMMDD(timestamp) ORDER BY timestamp_ms"
+# The view first, so the engine starts streaming as soon as the queue exists.
+group=bench_kafka_engine_$$_$RANDOM
+trap cleanup EXIT
+s0=$(cpu_ticks "$CH_PID"); t0=$(now)
+q "CREATE TABLE default.kafka_ticks_queue (timestamp String,
+    timestamp_ms Int64, symbol String, price Float64, volume Float64,
+    received_at String)
+    ENGINE = Kafka SETTINGS kafka_broker_list = '$BROKERS',
+    kafka_topic_list = '$IT_TOPIC', kafka_group_name = '$group',
+    kafka_format = 'JSONEachRow', kafka_num_consumers = $consumers,
+    kafka_max_block_size = $block"
+q "CREATE MATERIALIZED VIEW default.kafka_ticks_mv TO default.kafka_ticks AS
+    SELECT parseDateTimeBestEffort(timestamp) AS timestamp, timestamp_ms,
+    symbol, price, volume, parseDateTimeBestEffort(received_at) AS received_at
+    FROM default.kafka_ticks_queue"
+
+deadline=$(( t0 + timeout * 1000 )) first=
+while :; do
+	c=$(landed)
+	c=${c:-0}
+	[[ -z $first && $c -gt 0 ]] && first=$(( $(now) - t0 ))
+	(( c >= N )) && break
+	(( $(now) < deadline )) || die "$c of $N rows after $timeout s (group $group)"
+	_ch_pid_alive "$CH_PID" || die "server (pid $CH_PID) died"
+	sleep "$poll"
+done
+t1=$(now); s1=$(cpu_ticks "$CH_PID")
+
+cleanup
+cnt=$(ch_query "SELECT count() FROM default.kafka_ticks") || die "count failed"
+[[ $cnt == "$N" ]] || die "$cnt rows landed, want $N"
+printf 'kafka_engine: first rows after %s ms\n' "$first" >&2
+echo "$(( t1 - t0 )) $(( s1 - s0 ))"
