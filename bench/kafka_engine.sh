@@ -5,7 +5,7 @@
 #
 # usage: bench/kafka_engine.sh [N]
 #
-# Needs, in the environment: BROKERS, IT_TOPIC (default price_ticks), N
+# Needs, in the environment: BROKERS, IT_TOPIC (common.sh's default), N
 # (or $1: ticks already in the topic, all valid), and a running private
 # ClickHouse 18.16 (CH_URL, CH_PID, CH_DIR from tests/lib/clickhouse.sh
 # ch_start) whose config.xml holds
@@ -40,10 +40,11 @@
 # twice (1,671,116 rows for 1,000,000 ticks, once in about 20 runs here).
 # With KE_DISTINCT set, it waits on until that many distinct (timestamp_ms,
 # symbol, price, volume) landed too, polling every second (that query
-# reads the table).  Prints "wall_ms server_cpu_ticks rows": wall from the
-# CREATE of the Kafka table (so the broker's 3 s group join is included)
-# until then, the server's utime+stime over it, and the rows landed (more
-# than N if some landed twice); "first rows after MS ms" to stderr.
+# reads the table).  Prints "wall_ms server_cpu_ticks rows distinct": wall
+# from the CREATE of the Kafka table (so the broker's 3 s group join is
+# included) until then, the server's utime+stime over it, the rows landed
+# (more than N if some landed twice) and the distinct ticks among them;
+# "first rows after MS ms" to stderr.
 #
 # How 18.16 lands a backlog (server log at trace level): the first stream
 # starts 0.5 s after the view and waits out the group join (3 s in the mock
@@ -64,12 +65,11 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=tests/lib/clickhouse.sh
-. "$top/tests/lib/clickhouse.sh"
+# shellcheck source=tests/lib/common.sh
+. "$top/tests/lib/common.sh"
 # shellcheck source=bench/lib.sh
 . "$top/bench/lib.sh"
 
-: "${IT_TOPIC:=price_ticks}"	# common.sh's default, not exported there
 N=${1:-${N:-}}
 : "${BROKERS:?}" "${N:?usage: kafka_engine.sh N (or env N)}" "${CH_URL:?}" "${CH_PID:?}"
 consumers=${KE_CONSUMERS:-1} block=${KE_BLOCK:-0}
@@ -81,7 +81,6 @@ cleanup() {
 	ch_query "DROP TABLE IF EXISTS default.kafka_ticks_mv" >/dev/null 2>&1 || true
 	ch_query "DROP TABLE IF EXISTS default.kafka_ticks_queue" >/dev/null 2>&1 || true
 }
-now() { date +%s%3N; }
 q() { ch_query "$1" >/dev/null || die "query failed: $1"; }
 
 grep -qs '<auto_offset_reset>smallest</auto_offset_reset>' "${CH_DIR:-/nonexistent}/config.xml" ||
@@ -103,7 +102,7 @@ q "CREATE TABLE default.kafka_ticks (timestamp DateTime('UTC'),
 # The view first, so the engine starts streaming as soon as the queue exists.
 group=bench_kafka_engine_$$_$RANDOM
 trap cleanup EXIT
-s0=$(cpu_ticks "$CH_PID"); t0=$(now)
+s0=$(cpu_ticks "$CH_PID"); t0=$(now_ms)
 q "CREATE TABLE default.kafka_ticks_queue (timestamp String,
     timestamp_ms Int64, symbol String, price Float64, volume Float64,
     received_at String)
@@ -120,9 +119,9 @@ deadline=$(( t0 + timeout * 1000 )) first=
 while :; do
 	c=$(landed)
 	c=${c:-0}
-	[[ -z $first && $c -gt 0 ]] && first=$(( $(now) - t0 ))
+	[[ -z $first && $c -gt 0 ]] && first=$(( $(now_ms) - t0 ))
 	(( c >= N )) && break
-	(( $(now) < deadline )) || die "$c of $N rows after $timeout s (group $group)"
+	(( $(now_ms) < deadline )) || die "$c of $N rows after $timeout s (group $group)"
 	_ch_pid_alive "$CH_PID" || die "server (pid $CH_PID) died"
 	sleep "$poll"
 done
@@ -130,17 +129,17 @@ distinct() {
 	ch_query "SELECT uniqExact(timestamp_ms, symbol, price, volume)
 	    FROM default.kafka_ticks" 2>/dev/null || echo 0
 }
-if [[ -n ${KE_DISTINCT:-} ]]; then
-	until (( $(distinct) >= KE_DISTINCT )); do
-		(( $(now) < deadline )) ||
-			die "$(distinct) of $KE_DISTINCT distinct ticks after $timeout s"
-		sleep 1
-	done
-fi
-t1=$(now); s1=$(cpu_ticks "$CH_PID")
+u=$(distinct)
+while (( u < ${KE_DISTINCT:-0} )); do
+	(( $(now_ms) < deadline )) ||
+		die "$u of $KE_DISTINCT distinct ticks after $timeout s"
+	sleep 1
+	u=$(distinct)
+done
+t1=$(now_ms); s1=$(cpu_ticks "$CH_PID")
 
 cleanup
 cnt=$(ch_query "SELECT count() FROM default.kafka_ticks") || die "count failed"
 (( cnt >= N )) || die "$cnt rows landed, want $N"
 printf 'kafka_engine: first rows after %s ms\n' "$first" >&2
-echo "$(( t1 - t0 )) $(( s1 - s0 )) $cnt"
+echo "$(( t1 - t0 )) $(( s1 - s0 )) $cnt $u"
