@@ -26,6 +26,8 @@ enum batch_decision {
 
 enum batch_decision	batch_check(const struct batch_limits *, uint32_t,
 			    size_t, uint64_t, uint64_t);
+enum batch_decision	batch_full(const struct batch_limits *, uint32_t,
+			    size_t);
 uint64_t		batch_deadline(const struct batch_limits *, uint32_t,
 			    uint64_t);
 const char		*batch_decision_name(enum batch_decision);

@@ -92,12 +92,14 @@ static void			 sink_insert_free(struct sink *,
 static struct sink_insert	*sink_open(struct sink *, enum schema_table,
 				    uint64_t);
 static void			 sink_row_added(struct sink *,
-				    struct sink_insert *, size_t, int32_t, uint64_t);
+				    struct sink_insert *, size_t, int32_t);
 static void			 sink_close(struct sink *, enum schema_table,
 				    enum batch_decision);
 static void			 sink_push(struct sink *,
 				    const struct sink_action *);
 static void			 sink_pump(struct sink *, uint64_t);
+static void			 sink_inflow_note(struct sink_inflow *,
+				    uint64_t);
 static void			 sink_pressure(struct sink *);
 static void			 sink_landed(struct sink *,
 				    struct sink_insert *);
@@ -491,6 +493,11 @@ sink_open(struct sink *s, enum schema_table t, uint64_t now_us)
 
 	if (s->open[t] != NULL)
 		return (s->open[t]);
+	if (t == SCHEMA_TICKS) {
+		s->inflow.opened_us = now_us;
+		s->inflow.msgs_at_open = s->inflow.msgs_total;
+		s->inflow.bytes_at_open = s->inflow.bytes_total;
+	}
 	ins = s->open[t] = sink_insert_new(s, t, now_us);
 	ins->body = s->spare.body;
 	ins->rows = s->spare.rows;
@@ -501,10 +508,14 @@ sink_open(struct sink *s, enum schema_table t, uint64_t now_us)
 	return (ins);
 }
 
-/* A row of grown bytes from partition p was appended; close ins if full. */
+/*
+ * A row of grown bytes from partition p was appended; close ins if full.
+ * Not by its delay: a row read after the deadline, before the flush timer
+ * ran, still joins it (batch.c).
+ */
 static void
 sink_row_added(struct sink *s, struct sink_insert *ins, size_t grown,
-    int32_t p, uint64_t now_us)
+    int32_t p)
 {
 	enum batch_decision	d;
 
@@ -516,9 +527,8 @@ sink_row_added(struct sink *s, struct sink_insert *ins, size_t grown,
 	ins->rows[ins->nrows++] = (struct sink_row){ (uint32_t)ins->body.len,
 	    s->parts[p].gen };
 	s->bytes += grown + sizeof *ins->rows;
-	d = batch_check(&s->conf.limits, ins->nrows, ins->body.len,
-	    ins->opened_us, now_us);
-	if (d != BATCH_KEEP)
+	if ((d = batch_full(&s->conf.limits, ins->nrows, ins->body.len)) !=
+	    BATCH_KEEP)
 		sink_close(s, ins->table, d);
 }
 
@@ -538,6 +548,8 @@ sink_close(struct sink *s, enum schema_table t, enum batch_decision why)
 	/* Ticks batches closed full are a backlog's: for a window. */
 	if (t != SCHEMA_TICKS)
 		return;
+	if (why != BATCH_FLUSH_DELAY)
+		s->inflow.span_us = 0;	/* not the steady state (sink_tick) */
 	ins->bulk = why == BATCH_FLUSH_ROWS || why == BATCH_FLUSH_BYTES;
 	if (ins->bulk)
 		return;
@@ -660,6 +672,8 @@ sink_message(struct sink *s, const struct sink_msg *m, uint64_t now_us,
 	struct sink_action	 a = { .kind = SINK_ACT_PAUSE_ONE };
 
 	s->stats.messages++;
+	s->inflow.msgs_total++;
+	s->inflow.bytes_total += m->len;
 	if (!offsets_is_assigned(s->offsets, m->partition)) {
 		log_debug("%s: %s/%d@%lld not assigned, skipped", __func__,
 		    s->conf.topic, m->partition, (long long)m->offset);
@@ -728,7 +742,7 @@ sink_process(struct sink *s, struct sink_part *pp, const struct sink_msg *m,
 		rowenc_reject(&ins->body, s->conf.dialect, &r);
 	}
 	offsets_add(s->offsets, m->partition, m->offset, ins->id);
-	sink_row_added(s, ins, ins->body.len - before, m->partition, now_us);
+	sink_row_added(s, ins, ins->body.len - before, m->partition);
 }
 
 /*
@@ -928,14 +942,26 @@ sink_tick(struct sink *s, uint64_t now_us)
 		if ((ins = s->open[t]) == NULL)
 			continue;
 		if (batch_check(&s->conf.limits, ins->nrows, ins->body.len,
-		    ins->opened_us, now_us) != BATCH_KEEP)
-			sink_close(s, t, BATCH_FLUSH_DELAY);
+		    ins->opened_us, now_us) == BATCH_KEEP)
+			continue;
+		if (t == SCHEMA_TICKS)
+			sink_inflow_note(&s->inflow, now_us);
+		sink_close(s, t, BATCH_FLUSH_DELAY);
 	}
 	sink_pump(s, now_us);	/* a backlog's last batch joins its window */
 	if (s->window != NULL && sink_window_due(s, s->window, now_us))
 		sink_window_seal(s);
 	sink_queries(s, now_us);
 	sink_pump(s, now_us);
+}
+
+/* The ticks batch open since f->opened_us closes by its delay at now_us. */
+static void
+sink_inflow_note(struct sink_inflow *f, uint64_t now_us)
+{
+	f->span_us = now_us > f->opened_us ? now_us - f->opened_us : 1;
+	f->msgs = f->msgs_total - f->msgs_at_open;
+	f->bytes = f->bytes_total - f->bytes_at_open;
 }
 
 /* Is a round of resume checks out, its answer still awaited? */
@@ -1689,6 +1715,48 @@ sink_next_deadline(const struct sink *s)
 	}
 	free(sending);
 	return (best);
+}
+
+/*
+ * When the reactor must next read the consumer queue; now_us or earlier:
+ * at once.  In the steady state a ticks batch is open for max_delay after
+ * its first row, and the messages that come meanwhile need only be in it
+ * by then.  Left in librdkafka's queue they cost no wake-up each (one
+ * comes with each fetch response, a hundred a second and more at 5,000
+ * ticks/s), and are read in one run at the deadline, before the batch is
+ * closed (batch.c).  The queue must not fill meanwhile, or its fetcher
+ * stops: so at the last steady batch's rate no more than budget_bytes and
+ * budget_msgs may come before the queue is read.  At once, then, before
+ * that rate is known, after a batch closed full or at a backlog's end (a
+ * backlog is read as fast as it comes), while a window is open, while a
+ * batch is open for rejects alone, and on the drain.  A feed that jumps
+ * from quiet to more than the queue holds in one delay fills it once: the
+ * fetcher then waits for the read at the deadline (the reactor wakes it
+ * after a full queue), and the next batch plans with the new rate.
+ */
+uint64_t
+sink_read_by(const struct sink *s, uint64_t now_us, uint64_t budget_bytes,
+    uint64_t budget_msgs)
+{
+	const struct sink_inflow	*f = &s->inflow;
+	const struct sink_insert	*ins = s->open[SCHEMA_TICKS];
+	uint64_t			 by, d;
+
+	if (s->draining || s->window != NULL || ins == NULL ||
+	    ins->nrows == 0 || f->span_us == 0)
+		return (now_us);
+	by = batch_deadline(&s->conf.limits, ins->nrows, ins->opened_us);
+	if ((ins = s->open[SCHEMA_REJECTS]) != NULL &&
+	    (d = batch_deadline(&s->conf.limits, ins->nrows,
+	    ins->opened_us)) < by)
+		by = d;
+	if (f->bytes > 0 && (d = now_us + f->span_us * budget_bytes /
+	    f->bytes) < by)
+		by = d;
+	if (f->msgs > 0 && (d = now_us + f->span_us * budget_msgs /
+	    f->msgs) < by)
+		by = d;
+	return (by);
 }
 
 /* Nothing open, queued, in flight or held. */

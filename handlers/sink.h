@@ -207,6 +207,23 @@ struct sink_spare {
 	uint32_t		 cap_rows;
 };
 
+/*
+ * The steady inflow: messages and their bytes read while the last ticks
+ * batch closed by its delay was open, and for how long (sink_read_by
+ * plans with it).  span_us 0: none known (no such batch yet, or the last
+ * ticks batch closed full or at a backlog's end).
+ */
+struct sink_inflow {
+	uint64_t	msgs_total;	/* every message read */
+	uint64_t	bytes_total;
+	uint64_t	opened_us;	/* the open ticks batch's, and the */
+	uint64_t	msgs_at_open;	/* totals when it opened */
+	uint64_t	bytes_at_open;
+	uint64_t	span_us;
+	uint64_t	msgs;
+	uint64_t	bytes;
+};
+
 struct sink {
 	struct sink_conf	 conf;
 	struct decoder		*decoder;
@@ -218,6 +235,7 @@ struct sink {
 	struct sink_window_list	 windows;	/* every window in flight */
 	uint64_t		 windows_after;	/* messages; none before */
 	struct sink_spare	 spare;
+	struct sink_inflow	 inflow;
 	struct sink_part	*parts;		/* indexed by partition id */
 	size_t			 nparts;
 	unsigned		 ninflight;
@@ -273,6 +291,7 @@ void		 sink_window_done(struct sink *, struct sink_window *,
 
 bool		 sink_next_action(struct sink *, struct sink_action *);
 uint64_t	 sink_next_deadline(const struct sink *);
+uint64_t	 sink_read_by(const struct sink *, uint64_t, uint64_t, uint64_t);
 bool		 sink_is_idle(const struct sink *);
 bool		 sink_saturated(const struct sink *);
 bool		 sink_windowing(const struct sink *);

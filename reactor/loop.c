@@ -138,6 +138,7 @@ loop_drain_step(struct svc *svc)
 		case DRAIN_WAIT_INSERTS:
 			break;
 		case DRAIN_FLUSHING:
+			kafka_serve_deferred(svc);	/* into the last batches */
 			kafka_pause(svc, true);
 			if (svc->sink == NULL)
 				break;	/* stopped before ClickHouse answered */

@@ -219,6 +219,10 @@ metrics_render(struct svc *svc, struct evbuffer *b)
 	    "Times the Kafka fetcher was woken: a full queue drained, or "
 	    "50 ms without messages while Kafka held more.",
 	    "%llu", (unsigned long long)svc->kafka_fetch_wakeups);
+	METRIC(b, "ticksink_kafka_reads_deferred_total", "counter",
+	    "Times the loop left queued messages until their batch's "
+	    "deadline (steady state).",
+	    "%llu", (unsigned long long)svc->kafka_reads_deferred);
 	METRIC(b, "ticksink_rows_landed_total", "counter",
 	    "Ticks acknowledged by ClickHouse in the ticks table.", "%llu",
 	    (unsigned long long)st->rows_landed);

@@ -67,6 +67,9 @@ struct svc {
 	int			 kpipe[2];
 	struct event		*ev_kafka;
 	struct event		*ev_kafka_nudge;	/* kafka_nudge_cb */
+	struct event		*ev_kafka_defer;	/* kafka_defer */
+	bool			 kafka_deferred;	/* messages left queued */
+	uint64_t		 kafka_reads_deferred;
 	bool			 kafka_paused;
 	bool			 kafka_closing;
 	uint64_t		 last_poll_us;
@@ -167,6 +170,7 @@ void		ch_endpoint_away(struct svc *, size_t, const char *);
 int		kafka_conf_check(const struct conf *, char **);
 void		kafka_start(struct svc *);
 void		kafka_serve(struct svc *, bool);
+void		kafka_serve_deferred(struct svc *);
 void		kafka_store(struct svc *, int32_t, int64_t);
 void		kafka_seek(struct svc *, int32_t, int64_t);
 void		kafka_pause(struct svc *, bool);

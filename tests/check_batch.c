@@ -87,6 +87,19 @@ START_TEST(test_batch_check_table)
 }
 END_TEST
 
+/*
+ * batch_full, what the sink asks as each row is added, decides on the
+ * sizes alone: a batch past its delay is kept until the timer closes it.
+ */
+START_TEST(test_batch_full_table)
+{
+	const struct check_case	*c = &checks[_i];
+
+	ck_assert_int_eq(batch_full(&limits, c->nrows, c->bytes),
+	    c->want == BATCH_FLUSH_DELAY ? BATCH_KEEP : c->want);
+}
+END_TEST
+
 /* The deadline is open time plus the delay; never for an empty batch. */
 START_TEST(test_batch_deadline_table)
 {
@@ -151,6 +164,7 @@ batch_suite(void)
 
 	tc = tcase_create("decide");
 	tcase_add_loop_test(tc, test_batch_check_table, 0, nitems(checks));
+	tcase_add_loop_test(tc, test_batch_full_table, 0, nitems(checks));
 	tcase_add_test(tc, test_batch_single_row_limit);
 	tcase_add_test(tc, test_batch_zero_delay);
 	tcase_add_loop_test(tc, test_batch_decision_names, 0, nitems(names));

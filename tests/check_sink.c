@@ -711,6 +711,102 @@ START_TEST(test_sink_delay_from_first_row)
 }
 END_TEST
 
+/*
+ * A row read after its batch's deadline, before the timer ran, joins the
+ * batch: only the timer closes a batch by delay.  This is what lets the
+ * reactor leave a batch's messages in Kafka's queue until the deadline.
+ */
+START_TEST(test_sink_late_row_joins_batch)
+{
+	start(1);
+	feed_valid(0, 0, 1, T0);
+	feed_valid(0, 1, 1, T0 + DELAY + 5);
+	expect_nothing();
+	sink_tick(sk, T0 + DELAY + 5);
+	expect_rows(expect_only_insert(), 0, 0, 2);
+	ck_assert_uint_eq(sk->stats.flush_reason[BATCH_FLUSH_DELAY], 1);
+}
+END_TEST
+
+/*
+ * One batch of the steady state, closed by its delay: two messages, at
+ * `at` and halfway to its deadline, landed.  The inflow it leaves is one
+ * message (the one after the first) of the example's bytes per DELAY.
+ */
+static void
+steady_batch(int64_t off, uint64_t at)
+{
+	feed_valid(0, off, 1, at);
+	feed_valid(0, off + 1, 1, at + DELAY / 2);
+	sink_tick(sk, at + DELAY);
+	answer(expect_only_insert(), 200, "", at + DELAY);
+	collect();
+}
+
+#define BIG	(UINT64_C(1) << 40)	/* a read budget nothing reaches */
+
+/*
+ * When the reactor must read the queue next.  At once while no ticks batch
+ * is open (its first row sets its deadline) and while the inflow is
+ * unknown; then at the open batch's deadline, or sooner if at the last
+ * batch's rate the queue would take in more than the budget before it.
+ */
+START_TEST(test_sink_read_by)
+{
+	const uint64_t	len = strlen(PRODUCER_JSON);
+	uint64_t	t;
+
+	start(1);
+	ck_assert_uint_le(sink_read_by(sk, T0, BIG, BIG), T0);
+	feed_valid(0, 0, 1, T0);
+	/* The first batch: no inflow known yet. */
+	ck_assert_uint_le(sink_read_by(sk, T0 + 1, BIG, BIG), T0 + 1);
+	feed_valid(0, 1, 1, T0 + DELAY / 2);
+	sink_tick(sk, T0 + DELAY);
+	answer(expect_only_insert(), 200, "", T0 + DELAY);
+	collect();
+	ck_assert_uint_eq(sk->inflow.span_us, DELAY);
+	ck_assert_uint_eq(sk->inflow.msgs, 1);
+	ck_assert_uint_eq(sk->inflow.bytes, len);
+	/* Nothing open: at once. */
+	t = T0 + 2 * DELAY;
+	ck_assert_uint_le(sink_read_by(sk, t, BIG, BIG), t);
+	feed_valid(0, 2, 1, t);
+	ck_assert_uint_eq(sink_read_by(sk, t + 1, BIG, BIG), t + DELAY);
+	/* The budget: a quarter of a batch's bytes, or of its messages. */
+	ck_assert_uint_eq(sink_read_by(sk, t + 1, len / 4, BIG),
+	    t + 1 + DELAY * (len / 4) / len);
+	ck_assert_uint_eq(sink_read_by(sk, t + 1, BIG, 0), t + 1);
+	/* A reject's batch with an earlier deadline comes first. */
+	feed(0, 3, "nope", t + 1);
+	ck_assert_uint_eq(sink_read_by(sk, t + 2, BIG, BIG), t + DELAY);
+}
+END_TEST
+
+/* After a batch closed full (a backlog's), and on the drain: at once. */
+START_TEST(test_sink_read_by_not_after_full)
+{
+	const uint64_t	t = T0 + 2 * DELAY;
+
+	start(1);
+	steady_batch(0, T0);
+	feed_valid(0, 2, 1, t);
+	ck_assert_uint_eq(sink_read_by(sk, t, BIG, BIG), t + DELAY);
+	feed_valid(0, 3, 2, t);			/* max_rows: closed full */
+	ck_assert_uint_eq(sk->inflow.span_us, 0);
+	feed_valid(0, 5, 1, t);
+	ck_assert_uint_le(sink_read_by(sk, t + 1, BIG, BIG), t + 1);
+	sink_free(sk);
+
+	start(1);
+	steady_batch(0, T0);
+	feed_valid(0, 2, 1, t);
+	sink_drain(sk, t + 1);
+	feed_valid(0, 3, 1, t + 1);
+	ck_assert_uint_le(sink_read_by(sk, t + 1, BIG, BIG), t + 1);
+}
+END_TEST
+
 /* The bytes limit closes a batch before max_rows. */
 START_TEST(test_sink_bytes_trigger)
 {
@@ -2648,6 +2744,9 @@ sink_suite(void)
 	tcase_add_test(tc, test_sink_quiet_flush);
 	tcase_add_test(tc, test_sink_delay_from_first_row);
 	tcase_add_test(tc, test_sink_bytes_trigger);
+	tcase_add_test(tc, test_sink_late_row_joins_batch);
+	tcase_add_test(tc, test_sink_read_by);
+	tcase_add_test(tc, test_sink_read_by_not_after_full);
 	tcase_add_test(tc, test_sink_next_deadline);
 	tcase_add_test(tc, test_sink_is_idle);
 	suite_add_tcase(s, tc);

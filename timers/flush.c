@@ -38,7 +38,11 @@ timer_flush_arm(struct svc *svc, uint64_t deadline_us)
 	evtimer_add(svc->ev_flush, &tv);
 }
 
-/* A deadline is due: let the sink close batches and send retries. */
+/*
+ * A deadline is due: let the sink close batches and send retries.  The
+ * messages a batch's deadline was waited for (kafka_defer) are read first,
+ * so that they are in it.
+ */
 static void
 timer_flush_cb(evutil_socket_t fd, short kind, void *arg)
 {
@@ -46,6 +50,7 @@ timer_flush_cb(evutil_socket_t fd, short kind, void *arg)
 
 	(void)fd;
 	(void)kind;
+	kafka_serve_deferred(svc);
 	sink_tick(svc->sink, loop_now_us());
 	loop_apply(svc);
 }
