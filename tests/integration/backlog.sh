@@ -24,7 +24,7 @@ stream_chunk "$STREAM_TOTAL"
 check_no_unread_drop
 echo "backlog: $STREAM_SENT messages in $IT_PARTITIONS partitions"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 TICKSINK_BATCH_MAX_DELAY_MS=5000 TICKSINK_HTTP_LISTEN=127.0.0.1:$port \
 	ticksink_start
 stream_wait 120

@@ -28,7 +28,7 @@ BAD=5
 EMPTY_LIMIT=5
 it_setup
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 METRICS="http://127.0.0.1:$port"
 
 start_ms=$(( $(date +%s) * 1000 - 3 * 3600 * 1000 ))

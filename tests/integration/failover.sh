@@ -17,11 +17,7 @@ A_URL=$PROXY_URL A_PID=$PROXY_PID A_IN=$PROXY_IN A_OUT=$PROXY_OUT
 proxy_start b
 stream_init 7 80000 100
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-metric() {
-	curl -fsS "http://127.0.0.1:$port/metrics" |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
+port=$(free_port)
 forwarded() {	# $1 = the proxy's stdout, after a "stats" reply
 	tail -n 1 "$1" | sed -n 's/.* forwarded=\([0-9]*\).*/\1/p'
 }
@@ -41,8 +37,8 @@ echo "first endpoint forwarded $(forwarded "$A_OUT"), second $(forwarded "$PROXY
 [ "$(forwarded "$A_OUT")" -gt 0 ] || fail "nothing went to the first endpoint"
 [ "$(forwarded "$PROXY_OUT")" -eq 0 ] ||
 	fail "the second endpoint was used while the first answered"
-[ "$(metric ticksink_clickhouse_endpoint)" -eq 0 ] ||
-	fail "endpoint gauge $(metric ticksink_clickhouse_endpoint), expected 0"
+[ "$(metric "$port" ticksink_clickhouse_endpoint)" -eq 0 ] ||
+	fail "endpoint gauge $(metric "$port" ticksink_clickhouse_endpoint), expected 0"
 
 # The first endpoint goes away for good.
 helper_stop "$A_PID"
@@ -51,23 +47,23 @@ stream_chunk
 stream_wait 90
 [ "$(log_count "$A_URL did not answer")" -ge 1 ] ||
 	fail "no failover logged"
-[ "$(metric ticksink_clickhouse_endpoint)" -eq 1 ] ||
-	fail "endpoint gauge $(metric ticksink_clickhouse_endpoint), expected 1"
+[ "$(metric "$port" ticksink_clickhouse_endpoint)" -eq 1 ] ||
+	fail "endpoint gauge $(metric "$port" ticksink_clickhouse_endpoint), expected 1"
 echo "ok: failed over: $(grep -m 1 'did not answer' "$IT_DIR/ticksink.log")"
 
 # The second one answers 503 to two inserts, then 500 with "Code: 999"
 # (KEEPER_EXCEPTION, as from a replica without ZooKeeper): each time
 # requests go round through the dead first and back.
 for fault in "insert_only error503 2" "insert_only error500 2"; do
-	switches=$(metric ticksink_clickhouse_endpoint_switches_total)
+	switches=$(metric "$port" ticksink_clickhouse_endpoint_switches_total)
 	proxy_cmd "$fault"
 	stream_chunk
 	stream_wait 90
-	after=$(metric ticksink_clickhouse_endpoint_switches_total)
+	after=$(metric "$port" ticksink_clickhouse_endpoint_switches_total)
 	[ "$after" -ge $(( switches + 2 )) ] ||
 		fail "switches $switches -> $after through '$fault', expected 2 more"
-	[ "$(metric ticksink_clickhouse_endpoint)" -eq 1 ] ||
-		fail "endpoint gauge $(metric ticksink_clickhouse_endpoint), expected 1"
+	[ "$(metric "$port" ticksink_clickhouse_endpoint)" -eq 1 ] ||
+		fail "endpoint gauge $(metric "$port" ticksink_clickhouse_endpoint), expected 1"
 	echo "ok: through '$fault', switches $switches -> $after"
 done
 

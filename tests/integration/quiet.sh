@@ -20,11 +20,8 @@ MARGIN_MS=1500
 IT_PARTITIONS=4
 it_setup
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-wakeups() {
-	curl -fsS "http://127.0.0.1:$port/metrics" |
-		awk '$1 == "ticksink_kafka_fetch_wakeups_total" { print $2 }'
-}
+port=$(free_port)
+wakeups() { metric "$port" ticksink_kafka_fetch_wakeups_total; }
 TICKSINK_HTTP_LISTEN=127.0.0.1:$port TICKSINK_KAFKA_FETCH_MAX_BYTES=262144 \
 TICKSINK_BATCH_MAX_DELAY_MS=$DELAY_MS ticksink_start
 wait_until 30 "ticksink assigned all partitions" ticksink_assigned

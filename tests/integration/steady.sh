@@ -24,12 +24,8 @@ RATE=1000
 SECS=6
 it_setup
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-metric() {
-	curl -fsS "http://127.0.0.1:$port/metrics" |
-		awk -v m="$1" '$1 == m { print $2 }'
-}
-deferred() { metric ticksink_kafka_reads_deferred_total; }
+port=$(free_port)
+deferred() { metric "$port" ticksink_kafka_reads_deferred_total; }
 printf '[kafka]\nfetch.wait.max.ms = 20\n' > "$IT_DIR/steady.ini"
 TICKSINK_HTTP_LISTEN=127.0.0.1:$port TICKSINK_BATCH_MAX_DELAY_MS=$DELAY_MS \
 	ticksink_start --config "$IT_DIR/steady.ini"
@@ -53,7 +49,7 @@ now=$(( $(date +%s) * 1000 ))
 "$TICKGEN" --seed 11 --count 11 --start-ms "$(( now - 1000 ))" > "$IT_DIR/eleven"
 head -n 1 "$IT_DIR/eleven" > "$IT_DIR/first"
 tail -n +2 "$IT_DIR/eleven" > "$IT_DIR/ten"
-consumed() { metric ticksink_messages_consumed_total; }
+consumed() { metric "$port" ticksink_messages_consumed_total; }
 c0=$(consumed)
 produce "$IT_DIR/first"
 opened() { [ "$(consumed)" -gt "$c0" ]; }

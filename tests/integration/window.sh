@@ -21,11 +21,8 @@ it_setup
 trap 'proxy_stop; it_cleanup' EXIT
 proxy_start
 stream_init 12 120000 0		# no invalid messages: every insert is of ticks
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-windows() {
-	curl -fsS "http://127.0.0.1:$port/metrics" |
-		awk -v r="$1" '$1 == "ticksink_windows_total{result=\"" r "\"}" { print $2 }'
-}
+port=$(free_port)
+windows() { metric "$port" "ticksink_windows_total{result=\"$1\"}"; }
 
 stream_chunk 60000
 check_no_unread_drop

@@ -45,6 +45,18 @@ wait_until() {
 	done
 }
 
+# A TCP port free on 127.0.0.1 (for ticksink's HTTP listener).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# metric PORT NAME: the value of sample NAME in the /metrics of the
+# ticksink listening on 127.0.0.1:PORT (empty if it has none).
+metric() {
+	curl -fsS "http://127.0.0.1:$1/metrics" |
+		awk -v m="$2" '$1 == m { print $2 }'
+}
+
 # Start the mock broker (librdkafka's mock cluster as a process); its
 # stdin is a fifo for fault commands (broker_cmd), its first output line
 # the bootstrap address.
