@@ -400,7 +400,6 @@ kafka_serve(struct svc *svc, bool backpressure)
 static bool
 kafka_defer(struct svc *svc)
 {
-	struct timeval	tv;
 	uint64_t	now, by;
 
 	if (svc->kafka_closing || svc->drain_requested)
@@ -415,9 +414,7 @@ kafka_defer(struct svc *svc)
 		return (true);		/* the first timer stands */
 	if (by - now > KAFKA_DEFER_MAX_MS * 1000)
 		by = now + KAFKA_DEFER_MAX_MS * 1000;
-	tv.tv_sec = (by - now) / 1000000;
-	tv.tv_usec = (by - now) % 1000000;
-	evtimer_add(svc->ev_kafka_defer, &tv);
+	loop_event_add_us(svc->ev_kafka_defer, by - now);
 	svc->kafka_deferred = true;
 	svc->kafka_reads_deferred++;
 	return (true);

@@ -91,6 +91,17 @@ loop_apply(struct svc *svc)
 		loop_drain_step(svc);
 }
 
+/* Add ev with a timeout of us microseconds (a period if persistent). */
+void
+loop_event_add_us(struct event *ev, uint64_t us)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	event_add(ev, &tv);
+}
+
 /*
  * Start the drain (a stop signal, or a fatal consumer error) with its
  * deadline armed.  Idempotent.

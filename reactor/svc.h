@@ -137,6 +137,7 @@ struct svc {
 /* loop.c */
 uint64_t	loop_now_us(void);
 int64_t		loop_wall_ms(void);
+void		loop_event_add_us(struct event *, uint64_t);
 void		loop_apply(struct svc *);
 void		loop_drain_begin(struct svc *);
 void		loop_drain_step(struct svc *);

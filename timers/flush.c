@@ -24,18 +24,15 @@ timer_flush_init(struct svc *svc)
 void
 timer_flush_arm(struct svc *svc, uint64_t deadline_us)
 {
-	struct timeval	tv;
-	uint64_t	now, wait;
+	uint64_t	now;
 
 	if (deadline_us == UINT64_MAX) {
 		evtimer_del(svc->ev_flush);
 		return;
 	}
 	now = loop_now_us();
-	wait = deadline_us > now ? deadline_us - now : 0;
-	tv.tv_sec = wait / 1000000;
-	tv.tv_usec = wait % 1000000;
-	evtimer_add(svc->ev_flush, &tv);
+	loop_event_add_us(svc->ev_flush,
+	    deadline_us > now ? deadline_us - now : 0);
 }
 
 /*

@@ -49,19 +49,7 @@ static void		 timer_watchdog_counters(struct svc *, uint64_t,
 			     struct health_counters *);
 static void		 timer_watchdog_line(struct svc *, char *, size_t,
 			     bool);
-static void		 timer_watchdog_arm(struct event *, uint64_t);
 static uint64_t		 timer_watchdog_window_us(struct svc *);
-
-/* Add a persistent event with a period in microseconds. */
-static void
-timer_watchdog_arm(struct event *ev, uint64_t us)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = us / 1000000;
-	tv.tv_usec = us % 1000000;
-	event_add(ev, &tv);
-}
 
 /* Read the watchdog environment and start both timers. */
 void
@@ -82,7 +70,7 @@ timer_watchdog_init(struct svc *svc)
 		svc->wd_interval_us = health_watchdog_interval(usec);
 		svc->ev_wd = event_new(svc->base, -1, EV_PERSIST,
 		    timer_watchdog_cb, svc);
-		timer_watchdog_arm(svc->ev_wd, svc->wd_interval_us);
+		loop_event_add_us(svc->ev_wd, svc->wd_interval_us);
 		log_info("systemd: watchdog timeout %llu ms, pinging every "
 		    "%llu ms while healthy", (unsigned long long)usec / 1000,
 		    (unsigned long long)svc->wd_interval_us / 1000);
@@ -92,7 +80,7 @@ timer_watchdog_init(struct svc *svc)
 	}
 	svc->ev_status = event_new(svc->base, -1, EV_PERSIST,
 	    timer_watchdog_status_cb, svc);
-	timer_watchdog_arm(svc->ev_status,
+	loop_event_add_us(svc->ev_status,
 	    (uint64_t)svc->conf->status_interval_ms * 1000);
 }
 
