@@ -410,12 +410,11 @@ kafka_defer(struct svc *svc)
 	    (uint64_t)svc->kafka_queue_min_msgs / 2);
 	if (by <= now)
 		return (false);
-	if (svc->kafka_deferred)
+	if (evtimer_pending(svc->ev_kafka_defer, NULL))
 		return (true);		/* the first timer stands */
 	if (by - now > KAFKA_DEFER_MAX_MS * 1000)
 		by = now + KAFKA_DEFER_MAX_MS * 1000;
 	loop_event_add_us(svc->ev_kafka_defer, by - now);
-	svc->kafka_deferred = true;
 	svc->kafka_reads_deferred++;
 	return (true);
 }
@@ -433,7 +432,7 @@ kafka_defer_cb(evutil_socket_t fd, short kind, void *arg)
 void
 kafka_serve_deferred(struct svc *svc)
 {
-	if (svc->rk != NULL && svc->kafka_deferred)
+	if (svc->rk != NULL && evtimer_pending(svc->ev_kafka_defer, NULL))
 		kafka_read(svc, true);
 }
 
@@ -461,10 +460,7 @@ kafka_read(struct svc *svc, bool backpressure)
 	int			 n;
 	char			 why[64];
 
-	if (svc->kafka_deferred) {
-		svc->kafka_deferred = false;
-		evtimer_del(svc->ev_kafka_defer);
-	}
+	evtimer_del(svc->ev_kafka_defer);	/* what kafka_defer left is read */
 	/* One reading of the clocks for the whole poll (at most a few ms). */
 	svc->last_poll_us = loop_now_us();
 	wall_ms = loop_wall_ms();

@@ -67,8 +67,7 @@ struct svc {
 	int			 kpipe[2];
 	struct event		*ev_kafka;
 	struct event		*ev_kafka_nudge;	/* kafka_nudge_cb */
-	struct event		*ev_kafka_defer;	/* kafka_defer */
-	bool			 kafka_deferred;	/* messages left queued */
+	struct event		*ev_kafka_defer;	/* pending: messages left queued */
 	uint64_t		 kafka_reads_deferred;
 	bool			 kafka_paused;
 	bool			 kafka_closing;
