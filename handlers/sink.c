@@ -98,8 +98,8 @@ static void			 sink_close(struct sink *, enum schema_table,
 static void			 sink_push(struct sink *,
 				    const struct sink_action *);
 static void			 sink_pump(struct sink *, uint64_t);
-static void			 sink_inflow_note(struct sink_inflow *,
-				    uint64_t);
+static void			 sink_inflow_note(struct sink *,
+				    const struct sink_insert *, uint64_t);
 static void			 sink_pressure(struct sink *);
 static void			 sink_landed(struct sink *,
 				    struct sink_insert *);
@@ -494,8 +494,7 @@ sink_open(struct sink *s, enum schema_table t, uint64_t now_us)
 	if (s->open[t] != NULL)
 		return (s->open[t]);
 	if (t == SCHEMA_TICKS) {
-		s->inflow.opened_us = now_us;
-		s->inflow.msgs_at_open = s->inflow.msgs_total;
+		s->inflow.msgs_at_open = s->stats.messages;
 		s->inflow.bytes_at_open = s->inflow.bytes_total;
 	}
 	ins = s->open[t] = sink_insert_new(s, t, now_us);
@@ -672,7 +671,6 @@ sink_message(struct sink *s, const struct sink_msg *m, uint64_t now_us,
 	struct sink_action	 a = { .kind = SINK_ACT_PAUSE_ONE };
 
 	s->stats.messages++;
-	s->inflow.msgs_total++;
 	s->inflow.bytes_total += m->len;
 	if (!offsets_is_assigned(s->offsets, m->partition)) {
 		log_debug("%s: %s/%d@%lld not assigned, skipped", __func__,
@@ -945,7 +943,7 @@ sink_tick(struct sink *s, uint64_t now_us)
 		    ins->opened_us, now_us) == BATCH_KEEP)
 			continue;
 		if (t == SCHEMA_TICKS)
-			sink_inflow_note(&s->inflow, now_us);
+			sink_inflow_note(s, ins, now_us);
 		sink_close(s, t, BATCH_FLUSH_DELAY);
 	}
 	sink_pump(s, now_us);	/* a backlog's last batch joins its window */
@@ -955,12 +953,15 @@ sink_tick(struct sink *s, uint64_t now_us)
 	sink_pump(s, now_us);
 }
 
-/* The ticks batch open since f->opened_us closes by its delay at now_us. */
+/* The open ticks batch ins closes by its delay at now_us. */
 static void
-sink_inflow_note(struct sink_inflow *f, uint64_t now_us)
+sink_inflow_note(struct sink *s, const struct sink_insert *ins,
+    uint64_t now_us)
 {
-	f->span_us = now_us > f->opened_us ? now_us - f->opened_us : 1;
-	f->msgs = f->msgs_total - f->msgs_at_open;
+	struct sink_inflow	*f = &s->inflow;
+
+	f->span_us = now_us > ins->opened_us ? now_us - ins->opened_us : 1;
+	f->msgs = s->stats.messages - f->msgs_at_open;
 	f->bytes = f->bytes_total - f->bytes_at_open;
 }
 

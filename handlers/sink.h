@@ -214,11 +214,9 @@ struct sink_spare {
  * ticks batch closed full or at a backlog's end).
  */
 struct sink_inflow {
-	uint64_t	msgs_total;	/* every message read */
-	uint64_t	bytes_total;
-	uint64_t	opened_us;	/* the open ticks batch's, and the */
-	uint64_t	msgs_at_open;	/* totals when it opened */
-	uint64_t	bytes_at_open;
+	uint64_t	bytes_total;	/* of every message read */
+	uint64_t	msgs_at_open;	/* stats.messages and bytes_total */
+	uint64_t	bytes_at_open;	/* when the open ticks batch opened */
 	uint64_t	span_us;
 	uint64_t	msgs;
 	uint64_t	bytes;
