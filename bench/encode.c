@@ -409,7 +409,6 @@ enc_write_sql(const char *dir, const char *name, bool json)
 {
 	struct schema_caps	 caps;
 	char			*sql, *file, *fmt, *stmt;
-	const char		*rb = " FORMAT RowBinary";
 
 	if (schema_parse_version("18.16.1", 7, &caps) != 0 ||
 	    caps.dialect != SCHEMA_LEGACY)
@@ -421,7 +420,7 @@ enc_write_sql(const char *dir, const char *name, bool json)
 	free(sql);
 
 	sql = schema_insert_sql(SCHEMA_LEGACY, SCHEMA_TICKS, ENC_DB, name);
-	if ((fmt = strstr(sql, rb)) == NULL || fmt[strlen(rb)] != '\0')
+	if ((fmt = strstr(sql, " FORMAT ")) == NULL)
 		fatalx("unexpected insert: %s", sql);
 	*fmt = '\0';
 	xasprintf(&file, "%s.insert.sql", name);

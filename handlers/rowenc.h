@@ -1,9 +1,11 @@
 /*
- * ticksink: encode rows for ClickHouse's RowBinary format.
+ * ticksink: encode rows for ClickHouse's RowBinary format, and read a
+ * batch of tick rows out as one block of its Native format.
  */
 #ifndef HANDLERS_ROWENC_H
 #define HANDLERS_ROWENC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +31,40 @@ struct rowenc_reject {
 	size_t			 raw_size;	/* full size of the message */
 	size_t			 raw_max;	/* bytes of raw kept */
 };
+
+/*
+ * A ticks batch read out as one Native block, in pieces of any size: the
+ * number of columns and of rows, then per column its name, its type and
+ * its values.  Each tick value is stored in Native as the very bytes
+ * rowenc_tick wrote for it, so the block is the batch's rows transposed
+ * behind a few headers, rowenc_native_size() bytes in all.
+ */
+struct rowenc_native {
+	const uint8_t		*rows;		/* borrowed: rowenc_tick rows */
+	uint32_t		 nrows;
+	enum schema_dialect	 dialect;
+	unsigned		 col;		/* column being read */
+	uint32_t		 row;		/* its next row */
+	size_t			 at;		/* where that row starts */
+	size_t			 part;		/* bytes of its value read */
+	size_t			 sym_at;	/* a row's symbol length byte */
+	size_t			 fixed;		/* a row's bytes bar the symbol */
+	size_t			 off;		/* the column's value in a row */
+	bool			 after;		/* ... + the symbol's length */
+	unsigned		 width;		/* its width; 0: the symbol */
+	uint8_t			 head[96];	/* a header being read */
+	size_t			 head_len;
+	size_t			 head_at;
+};
+
+size_t	rowenc_native_size(enum schema_dialect, size_t, uint32_t);
+void	rowenc_native_start(struct rowenc_native *, enum schema_dialect,
+	    const void *, uint32_t);
+/* Back to the block's first byte. */
+void	rowenc_native_rewind(struct rowenc_native *);
+/* Read up to size bytes of the block into dst; 0 once it was all read. */
+size_t	rowenc_native_read(struct rowenc_native *, void *, size_t);
+bool	rowenc_native_done(const struct rowenc_native *);
 
 void	rowenc_tick(struct buf *, enum schema_dialect, const struct tick *,
 	    const struct rowenc_origin *);

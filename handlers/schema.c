@@ -258,7 +258,10 @@ schema_create_sql(const struct schema_caps *caps, enum schema_table t,
 	return ((char *)b.data);
 }
 
-/* Build the INSERT statement that names every column we send. */
+/*
+ * Build the INSERT statement that names every column we send: ticks in
+ * Native blocks (rowenc_native_read), the other tables in RowBinary.
+ */
 char *
 schema_insert_sql(enum schema_dialect d, enum schema_table t, const char *db,
     const char *name)
@@ -280,7 +283,8 @@ schema_insert_sql(enum schema_dialect d, enum schema_table t, const char *db,
 		buf_add_str(&b, c->name);
 		sep = ", ";
 	}
-	buf_add_str(&b, ") FORMAT RowBinary");
+	buf_add_str(&b, t == SCHEMA_TICKS ? ") FORMAT Native" :
+	    ") FORMAT RowBinary");
 	buf_add(&b, "", 1);
 	return ((char *)b.data);
 }

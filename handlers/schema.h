@@ -75,7 +75,7 @@ const char	*schema_boot_state_name(enum schema_boot_state);
 /* Returns allocated SQL; caller frees. */
 char		*schema_create_sql(const struct schema_caps *, enum schema_table,
 		     const char *, const char *, unsigned);
-/* Returns allocated "INSERT INTO db.t (cols) FORMAT RowBinary"; caller frees. */
+/* Returns allocated "INSERT INTO db.t (cols) FORMAT ..."; caller frees. */
 char		*schema_insert_sql(enum schema_dialect, enum schema_table,
 		     const char *, const char *);
 /* Checks "name\ttype\n" lines (system.columns) against what we send. */

@@ -1429,7 +1429,8 @@ sink_window_add(struct sink *s, struct sink_insert *ins, uint64_t now_us)
 	TAILQ_INSERT_TAIL(&w->members, ins, entry);
 	if (w->reading == NULL) {
 		w->reading = ins;
-		w->read_at = 0;
+		rowenc_native_start(&w->native, s->conf.dialect,
+		    ins->body.data, ins->nrows);
 	}
 	w->unread++;
 	w->nrows += ins->nrows;
@@ -1508,8 +1509,9 @@ sink_window_more(struct sink *s, struct sink_window *w)
 }
 
 /*
- * The reactor reads up to size bytes of w's body into dst.  A batch read
- * whole gives its memory back at once, and the next may join.  Returns the
+ * The reactor reads up to size bytes of w's body into dst: its batches
+ * one after another, each a Native block.  A batch read whole gives its
+ * memory back at once, and the next may join.  Returns the
  * bytes read; 0 is the end of the body, unless *wait is set: nothing to
  * read yet, and SINK_ACT_STREAM_MORE follows when there is.
  */
@@ -1518,22 +1520,19 @@ sink_window_read(struct sink *s, struct sink_window *w, void *dst,
     size_t size, uint64_t now_us, bool *wait)
 {
 	struct sink_insert	*ins;
-	size_t			 n = 0, k;
+	size_t			 n = 0;
 	bool			 released = false;
 
 	*wait = false;
 	while (n < size && (ins = w->reading) != NULL) {
-		k = ins->body.len - w->read_at;
-		if (k > size - n)
-			k = size - n;
-		memcpy((uint8_t *)dst + n, ins->body.data + w->read_at, k);
-		n += k;
-		w->read_at += k;
-		if (w->read_at < ins->body.len)
+		n += rowenc_native_read(&w->native, (uint8_t *)dst + n,
+		    size - n);
+		if (!rowenc_native_done(&w->native))
 			break;
 		sink_release(s, ins);
-		w->reading = TAILQ_NEXT(ins, entry);
-		w->read_at = 0;
+		if ((w->reading = TAILQ_NEXT(ins, entry)) != NULL)
+			rowenc_native_start(&w->native, s->conf.dialect,
+			    w->reading->body.data, w->reading->nrows);
 		w->unread--;
 		released = true;
 	}

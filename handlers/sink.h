@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "decode.h"
 #include "insert.h"
+#include "rowenc.h"
 #include "schema.h"
 
 struct decoder;
@@ -71,10 +72,11 @@ struct sink_insert {
 	uint64_t		 id;
 	enum schema_table	 table;
 	enum sink_insert_state	 state;
-	struct buf		 body;
+	struct buf		 body;		/* RowBinary rows */
 	struct sink_row		*rows;
 	uint32_t		 nrows;
 	uint32_t		 cap_rows;
+	struct rowenc_native	 native;	/* a ticks body as sent */
 	unsigned		 attempt;	/* sends so far */
 	unsigned		 failures;	/* failed sends and probes */
 	bool			 probe;		/* outcome of last send unknown */
@@ -103,7 +105,7 @@ struct sink_window {
 	uint64_t		 id;
 	struct sink_insert_list	 members;	/* in body order */
 	struct sink_insert	*reading;	/* first not wholly read */
-	size_t			 read_at;	/* bytes of it read */
+	struct rowenc_native	 native;	/* its read, as Native */
 	unsigned		 unread;	/* members not wholly read */
 	uint32_t		 nrows;
 	uint64_t		 sent;		/* bytes read in all */

@@ -36,6 +36,8 @@ static void	ch_probe_done_cb(struct svc *, void *,
 		    const struct insert_response *);
 static void	ch_landed_done_cb(struct svc *, void *,
 		    const struct insert_response *);
+static size_t	ch_insert_read(struct svc *, void *, char *, size_t, bool *);
+static void	ch_insert_rewind(void *);
 static size_t	ch_window_read(struct svc *, void *, char *, size_t, bool *);
 static void	ch_window_done_cb(struct svc *, void *,
 		    const struct insert_response *);
@@ -241,25 +243,49 @@ ch_boot_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 }
 
 /*
- * Send one insert the sink decided on.  Where the server has dedup tokens,
- * the token (derived from the bytes) goes with it, so that a resend of the
- * same bytes is dropped by the server.
+ * Send one insert the sink decided on: rejects as their RowBinary rows,
+ * ticks as one Native block read out of them.  Where the server has dedup
+ * tokens, the token (derived from the rows) goes with it, so that a resend
+ * of the same rows is dropped by the server.
  */
 void
 ch_insert(struct svc *svc, struct sink_insert *ins)
 {
-	char	 token[64], *url;
+	char	 token[64], *url = NULL;
 
-	if (!svc->boot.caps.dedup_token) {
-		http_post(svc, svc->insert_url[ins->table], ins->body.data,
-		    ins->body.len, NULL, ch_insert_done_cb, ins);
+	if (svc->boot.caps.dedup_token) {
+		sink_token(ins, token, sizeof token);
+		xasprintf(&url, "%s&insert_deduplication_token=%s",
+		    svc->insert_url[ins->table], token);
+	}
+	if (ins->table != SCHEMA_TICKS) {
+		http_post(svc, url != NULL ? url : svc->insert_url[ins->table],
+		    ins->body.data, ins->body.len, url, ch_insert_done_cb, ins);
 		return;
 	}
-	sink_token(ins, token, sizeof token);
-	xasprintf(&url, "%s&insert_deduplication_token=%s",
-	    svc->insert_url[ins->table], token);
-	http_post(svc, url, ins->body.data, ins->body.len, url,
+	rowenc_native_start(&ins->native, svc->boot.caps.dialect,
+	    ins->body.data, ins->nrows);
+	http_post_read(svc, url != NULL ? url : svc->insert_url[ins->table],
+	    rowenc_native_size(svc->boot.caps.dialect, ins->body.len,
+	    ins->nrows), ch_insert_read, ch_insert_rewind, &ins->native, url,
 	    ch_insert_done_cb, ins);
+}
+
+/* http_read_fn of a ticks insert: the next bytes of its Native block. */
+static size_t
+ch_insert_read(struct svc *svc, void *arg, char *buf, size_t size,
+    bool *wait)
+{
+	(void)svc;
+	*wait = false;
+	return (rowenc_native_read(arg, buf, size));
+}
+
+/* http_rewind_fn of a ticks insert. */
+static void
+ch_insert_rewind(void *arg)
+{
+	rowenc_native_rewind(arg);
 }
 
 /*

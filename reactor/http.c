@@ -10,9 +10,12 @@
  *
  * A request borrows its body (CURLOPT_POSTFIELDS is not copied): an insert's
  * body belongs to the sink until the answer is reported; a query's SQL is
- * owned by the request and freed with it.  A streamed request (a window)
- * reads its body as it goes, in chunked encoding, from a read function that
- * may ask it to wait: the transfer is paused until http_resume.
+ * owned by the request and freed with it.  A ticks insert's body is made
+ * as it is sent, by a read function, with its length known in advance; one
+ * that curl must send again on a new connection is rewound.  A streamed
+ * request (a window) reads its body as it goes, in chunked encoding, from a
+ * read function that may ask it to wait: the transfer is paused until
+ * http_resume.
  */
 
 #include <sys/types.h>
@@ -43,7 +46,8 @@ struct http_req {
 	void			(*done)(struct svc *, void *,
 				    const struct insert_response *);
 	void			*arg;
-	http_read_fn		*read;		/* streamed body; or NULL */
+	http_read_fn		*read;		/* body read; or NULL */
+	http_rewind_fn		*rewind;	/* its start again; or NULL */
 	void			*read_arg;
 };
 
@@ -57,6 +61,7 @@ static void	http_event_cb(evutil_socket_t, short, void *);
 static void	http_timeout_cb(evutil_socket_t, short, void *);
 static size_t	http_write_cb(char *, size_t, size_t, void *);
 static size_t	http_read_cb(char *, size_t, size_t, void *);
+static int	http_seek_cb(void *, curl_off_t, int);
 static struct http_req *http_request(struct svc *, const char *, char *,
 		    void (*)(struct svc *, void *,
 		    const struct insert_response *), void *);
@@ -203,8 +208,8 @@ http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /*
- * CURLOPT_READFUNCTION of a streamed request: the next bytes of its body,
- * or a pause while there are none yet.  What the read decided (a batch
+ * CURLOPT_READFUNCTION of a read body: its next bytes, or for a streamed
+ * request a pause while there are none yet.  What the read decided (a batch
  * freed, another taken in) is carried out by http_check_done, once curl
  * has returned.
  */
@@ -218,6 +223,18 @@ http_read_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	n = req->read(req->svc, req->read_arg, ptr, size * nmemb, &wait);
 	req->svc->http_read = true;
 	return (n == 0 && wait ? CURL_READFUNC_PAUSE : n);
+}
+
+/* CURLOPT_SEEKFUNCTION of a read body: only back to its start. */
+static int
+http_seek_cb(void *userdata, curl_off_t offset, int origin)
+{
+	struct http_req	*req = userdata;
+
+	if (offset != 0 || origin != SEEK_SET || req->rewind == NULL)
+		return (CURL_SEEKFUNC_CANTSEEK);
+	req->rewind(req->read_arg);
+	return (CURL_SEEKFUNC_OK);
 }
 
 /*
@@ -251,6 +268,32 @@ http_post(struct svc *svc, const char *url, const void *body, size_t len,
 
 	req = http_request(svc, url, owned, done, arg);
 	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)len);
+	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->headers);
+	http_start(svc, req);
+}
+
+/*
+ * POST to url a body of len bytes that read gives piece by piece, and
+ * rewind starts again.  owned and done as for http_post.
+ */
+void
+http_post_read(struct svc *svc, const char *url, size_t len,
+    http_read_fn *read, http_rewind_fn *rewind, void *read_arg, char *owned,
+    void (*done)(struct svc *, void *, const struct insert_response *),
+    void *arg)
+{
+	struct http_req	*req;
+
+	req = http_request(svc, url, owned, done, arg);
+	req->read = read;
+	req->rewind = rewind;
+	req->read_arg = read_arg;
+	curl_easy_setopt(req->easy, CURLOPT_READFUNCTION, http_read_cb);
+	curl_easy_setopt(req->easy, CURLOPT_READDATA, req);
+	curl_easy_setopt(req->easy, CURLOPT_SEEKFUNCTION, http_seek_cb);
+	curl_easy_setopt(req->easy, CURLOPT_SEEKDATA, req);
 	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)len);
 	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->headers);

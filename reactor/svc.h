@@ -151,6 +151,12 @@ void		http_post(struct svc *, const char *, const void *, size_t,
 		    const struct insert_response *), void *);
 /* Gives up to size bytes; 0 and *wait: none yet; 0 alone: the end. */
 typedef size_t	http_read_fn(struct svc *, void *, char *, size_t, bool *);
+/* Starts a body over from its first byte. */
+typedef void	http_rewind_fn(void *);
+void		http_post_read(struct svc *, const char *, size_t,
+		    http_read_fn *, http_rewind_fn *, void *, char *,
+		    void (*)(struct svc *, void *,
+		    const struct insert_response *), void *);
 struct http_req	*http_stream(struct svc *, const char *, http_read_fn *,
 		    void *, void (*)(struct svc *, void *,
 		    const struct insert_response *), void *);

@@ -20,16 +20,17 @@
  *     values: extreme and subnormal prices, 0 and -0 volume, 64-byte
  *     symbols, binary raw bytes, times on both sides of midnight and of DST
  *     switches in other zones) are inserted with the very statement
- *     schema_insert_sql gives, the body read by FROM INFILE placed before
- *     its FORMAT, and the dedup token of sink_token as a setting, as the
- *     URL carries it.  (Over HTTP the body follows the statement and a
- *     newline; chdb ends data written inline that way at the first empty
- *     line, which RowBinary bodies contain, so it cannot stand in for
- *     that.)  The same body then goes through file(..., 'RowBinary', ...)
- *     into a twin table made by the same CREATE.  Every
- *     value is read back in RowBinary and compared bit for bit; the session
- *     time zone is set far from UTC so that only the column types can make
- *     the times come out as UTC.
+ *     schema_insert_sql gives (ticks in the Native block rowenc_native_read
+ *     makes of the rows, also into a table of the other accepted types),
+ *     the body read by FROM INFILE placed before its FORMAT, and the dedup
+ *     token of sink_token as a setting, as the URL carries it.  (Over
+ *     HTTP the body follows the statement and a newline; chdb ends data
+ *     written inline that way at the first empty line, which RowBinary
+ *     bodies contain, so it cannot stand in for that.)  The same rows then
+ *     go through file(..., 'RowBinary', ...) into a twin table made by the
+ *     same CREATE.  Every value is read back in RowBinary and compared bit
+ *     for bit; the session time zone is set far from UTC so that only the
+ *     column types can make the times come out as UTC.
  *  3. Over those rows: the resume check (schema_landed_sql), the probe
  *     (sink_probe_sql), the dedup of a resend, a diagnostics heartbeat
  *     (diag_heartbeat_sql, diag_result_sql, diag_parse_result) and an empty
@@ -284,7 +285,8 @@ static size_t	 compat_ticks_make(struct compat *, struct compat_tick **);
 static size_t	 compat_rejects_make(struct compat *, struct compat_reject **,
 		     uint8_t **);
 static bool	 compat_insert(struct compat *, const char *,
-		     enum schema_table, const struct buf *, unsigned);
+		     enum schema_table, const char *, const struct buf *,
+		     unsigned);
 static bool	 compat_insert_file(struct compat *, const char *,
 		     enum schema_table, const struct buf *,
 		     const struct compat_col *);
@@ -1015,24 +1017,42 @@ compat_rejects_make(struct compat *c, struct compat_reject **out,
  * the body from a file: FROM INFILE goes between the column list and
  * FORMAT.  chdb ends data written inline after FORMAT at the first empty
  * line ("\n\n"), which RowBinary bodies contain; the HTTP interface reads
- * the whole POST body instead.
+ * the whole POST body instead.  Ticks go as the reactor sends them: the
+ * Native block rowenc_native_read makes of the rows, read in pieces.
  */
 static bool
 compat_insert(struct compat *c, const char *what, enum schema_table t,
-    const struct buf *body, unsigned nrows)
+    const char *table, const struct buf *body, unsigned nrows)
 {
 	struct sink_insert	 ins;
+	struct rowenc_native	 nb;
+	struct buf		 sent;
 	FILE			*f;
 	char			 token[64], path[PATH_MAX + 32], *sql, *set;
 	char			*fmt, *out;
-	const char		*table;
+	size_t			 k;
 
-	table = t == SCHEMA_TICKS ? COMPAT_TICKS : COMPAT_REJECTS;
-	snprintf(path, sizeof path, "%s/%s.rowbinary", c->dir, table);
+	buf_init(&sent);
+	if (t == SCHEMA_TICKS) {
+		rowenc_native_start(&nb, SCHEMA_CURRENT, body->data, nrows);
+		do {
+			buf_reserve(&sent, 997);
+			sent.len += k = rowenc_native_read(&nb,
+			    sent.data + sent.len, 997);
+		} while (k > 0);
+		compat_check(c, sent.len == rowenc_native_size(SCHEMA_CURRENT,
+		    body->len, nrows), "%s: the Native block is %zu bytes, "
+		    "as rowenc_native_size says", what, sent.len);
+	} else
+		buf_add(&sent, body->data, body->len);
+	snprintf(path, sizeof path, "%s/%s.body", c->dir, table);
 	if ((f = fopen(path, "wb")) == NULL ||
-	    fwrite(body->data, 1, body->len, f) != body->len ||
-	    fclose(f) != 0)
+	    fwrite(sent.data, 1, sent.len, f) != sent.len ||
+	    fclose(f) != 0) {
+		buf_clear(&sent);
 		return (compat_check(c, false, "write %s", path));
+	}
+	buf_clear(&sent);
 	memset(&ins, 0, sizeof ins);
 	ins.body = *body;
 	ins.nrows = nrows;
@@ -1044,13 +1064,13 @@ compat_insert(struct compat *c, const char *what, enum schema_table t,
 	}
 	free(set);
 	sql = schema_insert_sql(SCHEMA_CURRENT, t, COMPAT_DB, table);
-	if ((fmt = strstr(sql, " FORMAT RowBinary")) == NULL) {
-		compat_check(c, false, "%s ends in FORMAT RowBinary", sql);
+	if ((fmt = strstr(sql, " FORMAT ")) == NULL) {
+		compat_check(c, false, "%s names its FORMAT", sql);
 		free(sql);
 		return (false);
 	}
 	*fmt = '\0';
-	xasprintf(&set, "%s FROM INFILE '%s' FORMAT RowBinary", sql, path);
+	xasprintf(&set, "%s FROM INFILE '%s' FORMAT %s", sql, path, fmt + 8);
 	out = compat_must(c, what, set, strlen(set), "TabSeparated", NULL);
 	compat_exec(c, "dedup token", "SET insert_deduplication_token = ''");
 	free(set);
@@ -1844,13 +1864,13 @@ main(void)
 
 	t0 = (int64_t)time(NULL) * 1000;
 	t1 = t0;
-	if (compat_insert(&c, "insert ticks", SCHEMA_TICKS, &tb,
-	    (unsigned)nt)) {
+	if (compat_insert(&c, "insert ticks", SCHEMA_TICKS, COMPAT_TICKS,
+	    &tb, (unsigned)nt)) {
 		t1 = (int64_t)time(NULL) * 1000 + 1000;
 		compat_count(&c, COMPAT_TICKS, nt, "the insert landed whole");
 		/* A resend (same bytes, same token) is dropped. */
-		compat_insert(&c, "resend ticks", SCHEMA_TICKS, &tb,
-		    (unsigned)nt);
+		compat_insert(&c, "resend ticks", SCHEMA_TICKS, COMPAT_TICKS,
+		    &tb, (unsigned)nt);
 		compat_count(&c, COMPAT_TICKS, nt, "a resend with the same "
 		    "token adds nothing");
 		compat_ticks_compare(&c, COMPAT_TICKS, tv, nt);
@@ -1866,11 +1886,11 @@ main(void)
 		free(got);
 		free(sql);
 	}
-	if (compat_insert(&c, "insert rejects", SCHEMA_REJECTS, &rb,
-	    (unsigned)nr)) {
+	if (compat_insert(&c, "insert rejects", SCHEMA_REJECTS,
+	    COMPAT_REJECTS, &rb, (unsigned)nr)) {
 		compat_count(&c, COMPAT_REJECTS, nr, "the insert landed whole");
-		compat_insert(&c, "resend rejects", SCHEMA_REJECTS, &rb,
-		    (unsigned)nr);
+		compat_insert(&c, "resend rejects", SCHEMA_REJECTS,
+		    COMPAT_REJECTS, &rb, (unsigned)nr);
 		compat_count(&c, COMPAT_REJECTS, nr, "a resend with the same "
 		    "token adds nothing");
 		compat_rejects_compare(&c, COMPAT_REJECTS, rv, nr);
@@ -1881,6 +1901,18 @@ main(void)
 	if (compat_insert_file(&c, COMPAT_REJECTS "_file", SCHEMA_REJECTS,
 	    &rb, compat_rejects_want))
 		compat_rejects_compare(&c, COMPAT_REJECTS "_file", rv, nr);
+	/*
+	 * A ticks table of the other types the column check accepts (no time
+	 * zone, a plain String symbol) takes the same Native block.
+	 */
+	if (compat_exec(&c, "create plain ticks", "CREATE TABLE " COMPAT_DB
+	    "." COMPAT_TICKS "_plain (timestamp DateTime64(3), timestamp_ms "
+	    "Int64, symbol String, price Float64, volume Float64, received_at "
+	    "DateTime64(3), kafka_partition Int32, kafka_offset Int64) "
+	    "ENGINE = MergeTree ORDER BY timestamp_ms") &&
+	    compat_insert(&c, "insert plain ticks", SCHEMA_TICKS,
+	    COMPAT_TICKS "_plain", &tb, (unsigned)nt))
+		compat_ticks_compare(&c, COMPAT_TICKS "_plain", tv, nt);
 
 	/* 3. The resume check, the probe, diagnostics, retention. */
 	compat_landed(&c, tv, nt, rv, nr);

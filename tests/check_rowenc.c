@@ -17,6 +17,7 @@
 #include <check.h>
 
 #include "rowenc.h"
+#include "schema.h"
 #include "check_run.h"
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
@@ -177,6 +178,22 @@ static const struct tick_case ticks[] = {
 	{ TS_MS, TS_MS - 5000, 65000.5, 1.5, "BTC-USD", 11, 999999999 },
 };
 
+/* The tick of a case. */
+static struct tick
+case_tick(const struct tick_case *c)
+{
+	struct tick	t;
+
+	memset(&t, 0, sizeof t);
+	t.ts_ms = c->ts_ms;
+	t.recv_ms = c->recv_ms;
+	t.price = c->price;
+	t.volume = c->volume;
+	t.symbol_len = strlen(c->symbol);
+	memcpy(t.symbol, c->symbol, t.symbol_len + 1);
+	return (t);
+}
+
 /* rowenc_tick_parse reads back exactly what rowenc_tick wrote. */
 START_TEST(test_rowenc_tick_round_trip)
 {
@@ -187,13 +204,7 @@ START_TEST(test_rowenc_tick_round_trip)
 	struct tick		 t, back;
 	uint8_t			*copy;
 
-	memset(&t, 0, sizeof t);
-	t.ts_ms = c->ts_ms;
-	t.recv_ms = c->recv_ms;
-	t.price = c->price;
-	t.volume = c->volume;
-	t.symbol_len = strlen(c->symbol);
-	memcpy(t.symbol, c->symbol, t.symbol_len + 1);
+	t = case_tick(c);
 	ck_assert_uint_le(t.symbol_len, TICK_SYMBOL_MAX);
 
 	rowenc_tick(&b, d, &t, &o);
@@ -215,6 +226,168 @@ START_TEST(test_rowenc_tick_round_trip)
 	ck_assert_int_eq(back_o.offset, c->offset);
 	ck_assert_str_eq(back_o.topic, "keep");
 	ck_assert_int_eq(back_o.timestamp_ms, -7);
+}
+END_TEST
+
+/* A Native block, written here value by value from the cases. */
+struct block {
+	uint8_t		b[4096];
+	size_t		len;
+};
+
+/* Append a Native string (one-byte length) to a block. */
+static void
+block_str(struct block *k, const char *s)
+{
+	struct row	r = { .len = 0 };
+
+	put_str1(&r, s, strlen(s));
+	memcpy(k->b + k->len, r.b, r.len);
+	k->len += r.len;
+}
+
+/* Append column name of type to k: one value per case. */
+static void
+block_col(struct block *k, enum schema_dialect d, const char *name,
+    const char *type)
+{
+	const struct tick_case	*c;
+	struct row		 r = { .len = 0 };
+	uint64_t		 bits;
+	bool			 cur = d == SCHEMA_CURRENT;
+
+	block_str(k, name);
+	block_str(k, type);
+	for (c = ticks; c < ticks + nitems(ticks); c++) {
+		if (strcmp(name, "timestamp") == 0)
+			put_le(&r, cur ? (uint64_t)c->ts_ms :
+			    (uint64_t)(c->ts_ms / 1000), cur ? 8 : 4);
+		else if (strcmp(name, "timestamp_ms") == 0)
+			put_le(&r, (uint64_t)c->ts_ms, 8);
+		else if (strcmp(name, "symbol") == 0)
+			put_str1(&r, c->symbol, strlen(c->symbol));
+		else if (strcmp(name, "price") == 0) {
+			memcpy(&bits, &c->price, 8);
+			put_le(&r, bits, 8);
+		} else if (strcmp(name, "volume") == 0) {
+			memcpy(&bits, &c->volume, 8);
+			put_le(&r, bits, 8);
+		} else if (strcmp(name, "received_at") == 0)
+			put_le(&r, cur ? (uint64_t)c->recv_ms :
+			    (uint64_t)(c->recv_ms / 1000), cur ? 8 : 4);
+		else if (strcmp(name, "received_at_ms") == 0)
+			put_le(&r, (uint64_t)c->recv_ms, 8);
+		else if (strcmp(name, "kafka_partition") == 0)
+			put_le(&r, (uint32_t)c->partition, 4);
+		else if (strcmp(name, "kafka_offset") == 0)
+			put_le(&r, (uint64_t)c->offset, 8);
+		else
+			ck_abort_msg("unknown column %s", name);
+	}
+	memcpy(k->b + k->len, r.b, r.len);
+	k->len += r.len;
+}
+
+/* The type a Native block declares for a tick column. */
+static const char *
+native_type(enum schema_dialect d, const char *name)
+{
+	if (strcmp(name, "timestamp") == 0 || strcmp(name, "received_at") == 0)
+		return (d == SCHEMA_CURRENT ? "DateTime64(3, 'UTC')" :
+		    "DateTime");
+	if (strcmp(name, "symbol") == 0)
+		return ("String");
+	if (strcmp(name, "price") == 0 || strcmp(name, "volume") == 0)
+		return ("Float64");
+	if (strcmp(name, "kafka_partition") == 0)
+		return ("Int32");
+	return ("Int64");
+}
+
+/* The cases' rows, as rowenc_tick writes them, into b. */
+static void
+case_rows(enum schema_dialect d)
+{
+	const struct tick_case	*c;
+	struct rowenc_origin	 o = { "t", 0, 0, -1 };
+	struct tick		 t;
+
+	for (c = ticks; c < ticks + nitems(ticks); c++) {
+		t = case_tick(c);
+		o.partition = c->partition;
+		o.offset = c->offset;
+		rowenc_tick(&b, d, &t, &o);
+	}
+}
+
+/*
+ * The Native block of a batch, read in pieces of every size from one byte
+ * up: the columns schema_insert_sql names, in its order, each with every
+ * row's value.
+ */
+START_TEST(test_rowenc_native_block)
+{
+	enum schema_dialect	 d = _i % 2 ? SCHEMA_CURRENT : SCHEMA_LEGACY;
+	struct rowenc_native	 nb;
+	struct block		 want = { .len = 0 };
+	uint8_t			 got[4096 + 1];
+	char			*sql, *name, *save = NULL;
+	size_t			 piece, n, k;
+	unsigned		 ncols = 0;
+
+	case_rows(d);
+	sql = schema_insert_sql(d, SCHEMA_TICKS, "db", "t");
+	ck_assert_str_eq(strrchr(sql, ' '), " Native");
+	*strchr(sql, ')') = '\0';
+	for (name = strtok_r(strchr(sql, '(') + 1, ", ", &save); name != NULL;
+	    name = strtok_r(NULL, ", ", &save))
+		ncols++;
+	free(sql);
+	want.b[want.len++] = (uint8_t)ncols;
+	want.b[want.len++] = (uint8_t)nitems(ticks);
+	sql = schema_insert_sql(d, SCHEMA_TICKS, "db", "t");
+	*strchr(sql, ')') = '\0';
+	for (name = strtok_r(strchr(sql, '(') + 1, ", ", &save); name != NULL;
+	    name = strtok_r(NULL, ", ", &save))
+		block_col(&want, d, name, native_type(d, name));
+	free(sql);
+	ck_assert_uint_eq(rowenc_native_size(d, b.len, nitems(ticks)),
+	    want.len);
+
+	for (piece = 1; piece <= want.len + 1; piece++) {
+		rowenc_native_start(&nb, d, b.data, nitems(ticks));
+		n = 0;
+		while ((k = rowenc_native_read(&nb, got + n, piece)) > 0) {
+			ck_assert_uint_le(k, piece);
+			n += k;
+			ck_assert_uint_le(n, want.len);
+		}
+		ck_assert(rowenc_native_done(&nb));
+		ck_assert_uint_eq(n, want.len);
+		ck_assert_mem_eq(got, want.b, want.len);
+	}
+}
+END_TEST
+
+/* Started again, a block reads from its beginning (curl's rewind). */
+START_TEST(test_rowenc_native_again)
+{
+	struct rowenc_native	nb;
+	uint8_t			first[4096], second[4096];
+	size_t			n, m;
+
+	case_rows(SCHEMA_LEGACY);
+	rowenc_native_start(&nb, SCHEMA_LEGACY, b.data, nitems(ticks));
+	ck_assert_uint_eq(rowenc_native_read(&nb, first, 37), 37);
+	ck_assert(!rowenc_native_done(&nb));
+	rowenc_native_start(&nb, SCHEMA_LEGACY, b.data, nitems(ticks));
+	n = rowenc_native_read(&nb, first, sizeof first);
+	ck_assert(rowenc_native_done(&nb));
+	ck_assert_uint_eq(rowenc_native_read(&nb, second, sizeof second), 0);
+	rowenc_native_start(&nb, SCHEMA_LEGACY, b.data, nitems(ticks));
+	m = rowenc_native_read(&nb, second, sizeof second);
+	ck_assert_uint_eq(m, n);
+	ck_assert_mem_eq(first, second, n);
 }
 END_TEST
 
@@ -401,14 +574,7 @@ START_TEST(test_rowenc_tick_json_parses_back)
 	long long		 ll;
 	int			 n;
 
-	memset(&t, 0, sizeof t);
-	t.ts_ms = c->ts_ms;
-	t.recv_ms = c->recv_ms;
-	t.price = c->price;
-	t.volume = c->volume;
-	t.symbol_len = strlen(c->symbol);
-	memcpy(t.symbol, c->symbol, t.symbol_len + 1);
-
+	t = case_tick(c);
 	n = rowenc_tick_json(&t, line, sizeof line);
 	ck_assert_int_eq(n, (int)strlen(line));
 	ck_assert_int_eq(line[0], '{');
@@ -525,6 +691,12 @@ rowenc_suite(void)
 	tcase_add_loop_test(tc, test_rowenc_tick_parse_rejects_bad_length,
 	    0, 2);
 	tcase_add_test(tc, test_rowenc_tick_parse_rejects_long_symbol);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("native");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_rowenc_native_block, 0, 2);
+	tcase_add_test(tc, test_rowenc_native_again);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reject");

@@ -284,10 +284,10 @@ struct insert_case {
 static const struct insert_case inserts[] = {
 	{ SCHEMA_LEGACY, SCHEMA_TICKS, "ticks_db", "INSERT INTO db.ticks_db "
 	    "(timestamp, timestamp_ms, symbol, price, volume, received_at, "
-	    "received_at_ms, kafka_partition, kafka_offset) FORMAT RowBinary" },
+	    "received_at_ms, kafka_partition, kafka_offset) FORMAT Native" },
 	{ SCHEMA_CURRENT, SCHEMA_TICKS, "ticks_db", "INSERT INTO db.ticks_db "
 	    "(timestamp, timestamp_ms, symbol, price, volume, received_at, "
-	    "kafka_partition, kafka_offset) FORMAT RowBinary" },
+	    "kafka_partition, kafka_offset) FORMAT Native" },
 	{ SCHEMA_LEGACY, SCHEMA_REJECTS, "ticks_rejected", "INSERT INTO "
 	    "db.ticks_rejected (rejected_at, rejected_at_ms, kafka_topic, "
 	    "kafka_partition, kafka_offset, kafka_timestamp_ms, reason, detail, "

@@ -25,6 +25,7 @@
 #include <check.h>
 
 #include "rowenc.h"
+#include "native.h"
 #include "sink.h"
 #include "check_run.h"
 
@@ -1957,17 +1958,20 @@ sim_window_landed(struct sim *m, const struct sim_win *sw, size_t nrows)
 {
 	struct tick		 t;
 	struct rowenc_origin	 o;
+	struct buf		 rows;
 	size_t			 at = 0, len, k;
+	uint64_t		 n;
+	long			 whole;
 
-	for (k = 0; k < nrows && at < sw->len; k++) {
-		/* Of a body read in part, only whole rows land. */
-		if (sw->len - at < 17 ||
-		    at + sim_tick_len(sw->body + at, sw->len - at) > sw->len) {
-			REQUIRE(nrows != SIZE_MAX);
-			break;
-		}
-		len = sim_tick_len(sw->body + at, sw->len - at);
-		REQUIRE(rowenc_tick_parse(sw->body + at, len, cf.dialect, &t,
+	/* Of a body read in part, only the rows of whole blocks land. */
+	buf_init(&rows);
+	whole = native_rows(sw->body, sw->len, &rows, &n);
+	REQUIRE(whole >= 0);
+	if (nrows == SIZE_MAX)
+		REQUIRE((size_t)whole == sw->len);
+	for (k = 0; k < nrows && at < rows.len; k++) {
+		len = sim_tick_len(rows.data + at, rows.len - at);
+		REQUIRE(rowenc_tick_parse(rows.data + at, len, cf.dialect, &t,
 		    &o) == 0);
 		REQUIRE(o.partition >= 0 && o.partition < SIM_PARTS);
 		REQUIRE(o.offset >= 0 && o.offset < SIM_MAXOFF);
@@ -1975,8 +1979,8 @@ sim_window_landed(struct sim *m, const struct sim_win *sw, size_t nrows)
 		m->parts[o.partition].landed[o.offset]++;
 		at += len;
 	}
-	if (nrows == SIZE_MAX)
-		REQUIRE(at == sw->len);
+	REQUIRE(at == rows.len || k == nrows);
+	buf_clear(&rows);
 }
 
 /* Read up to n bytes of window i: 1 if some came, 0 at its end, -1: wait. */
@@ -2329,21 +2333,49 @@ window_read_some(struct sink_window *w, size_t n, uint64_t now)
 	wlen += sink_window_read(sk, w, wbody + wlen, n, now, &wait);
 }
 
+/*
+ * The window body read so far, as the server reads it: whole Native
+ * blocks, their rows into rows (RowBinary).  Returns the row count.
+ */
+static uint64_t
+window_rows(struct buf *rows)
+{
+	uint64_t	n;
+
+	ck_assert_int_eq(native_rows(wbody, wlen, rows, &n), (long)wlen);
+	ck_assert_uint_eq(rows->len, n * ROW_BYTES);
+	return (n);
+}
+
 /* The window body read so far is exactly rows p@first.. in order. */
 static void
 expect_window_rows(int32_t p, int64_t first, size_t n)
 {
 	struct tick		t;
 	struct rowenc_origin	o;
+	struct buf		rows;
 	size_t			k;
 
-	ck_assert_uint_eq(wlen, n * ROW_BYTES);
+	buf_init(&rows);
+	ck_assert_uint_eq(window_rows(&rows), n);
 	for (k = 0; k < n; k++) {
-		ck_assert_int_eq(rowenc_tick_parse(wbody + k * ROW_BYTES,
+		ck_assert_int_eq(rowenc_tick_parse(rows.data + k * ROW_BYTES,
 		    ROW_BYTES, cf.dialect, &t, &o), 0);
 		ck_assert_int_eq(o.partition, p);
 		ck_assert_int_eq(o.offset, first + (int64_t)k);
 	}
+	buf_clear(&rows);
+}
+
+/* The window body read so far holds n rows. */
+static void
+expect_window_nrows(uint64_t n)
+{
+	struct buf	rows;
+
+	buf_init(&rows);
+	ck_assert_uint_eq(window_rows(&rows), n);
+	buf_clear(&rows);
 }
 
 /*
@@ -2407,7 +2439,8 @@ START_TEST(test_sink_window_backlog)
 	ck_assert_uint_gt(sink_next_deadline(sk), T0);
 	ck_assert_uint_eq(sink_buffered_bytes(sk), 9 * ROW_COST);
 	expect_nothing();
-	window_read_some(w, ROW_BYTES * 3, T0);
+	window_read_some(w, rowenc_native_size(cf.dialect, 3 * ROW_BYTES, 3),
+	    T0);
 	/* The first is read: its memory is back, the third joined. */
 	ck_assert_uint_eq(sink_buffered_bytes(sk), 6 * ROW_COST);
 	ck_assert(!sink_saturated(sk));
@@ -2667,7 +2700,7 @@ START_TEST(test_sink_window_caught_up)
 	sink_caught_up(sk, 1, T0 + 12);
 	ck_assert_uint_eq(sk->stats.flush_reason[BATCH_FLUSH_CAUGHT_UP], 1);
 	expect_window_ended(w, T0 + 12);
-	ck_assert_uint_eq(wlen, 4 * ROW_BYTES);
+	expect_window_nrows(4);
 	window_answer(w, INSERT_NET_OK, 200, T0 + 20);
 	collect();
 	ck_assert_uint_eq(count_kind(SINK_ACT_STORE), 2);
@@ -2690,7 +2723,7 @@ START_TEST(test_sink_window_caught_up_then_more)
 	ck_assert(!w->sealed);
 	sink_caught_up(sk, 0, T0 + 4);
 	expect_window_ended(w, T0 + 4);
-	ck_assert_uint_eq(wlen, 4 * ROW_BYTES);
+	expect_window_nrows(4);
 }
 END_TEST
 
