@@ -156,7 +156,7 @@ static void
 rowenc_native_head(struct rowenc_native *nb)
 {
 	const struct rowenc_col	*cols = rowenc_cols[nb->dialect], *c;
-	size_t			 n = 0, tail = 0;
+	size_t			 n = 0;
 	unsigned		 i;
 
 	if (nb->col == 0) {
@@ -174,12 +174,6 @@ rowenc_native_head(struct rowenc_native *nb)
 	nb->at = 0;
 	nb->part = 0;
 
-	nb->sym_at = 0;
-	for (i = 0; i < ROWENC_SYMBOL_COL; i++)
-		nb->sym_at += cols[i].width;
-	for (i = ROWENC_SYMBOL_COL + 1; cols[i].name != NULL; i++)
-		tail += cols[i].width;
-	nb->fixed = nb->sym_at + 1 + tail;
 	nb->width = c->width;
 	nb->after = nb->col > ROWENC_SYMBOL_COL;
 	nb->off = 0;
@@ -206,10 +200,16 @@ void
 rowenc_native_start(struct rowenc_native *nb, enum schema_dialect d,
     const void *rows, uint32_t nrows)
 {
+	const struct rowenc_col	*c;
+
 	memset(nb, 0, sizeof *nb);
 	nb->rows = rows;
 	nb->nrows = nrows;
 	nb->dialect = d;
+	for (c = rowenc_cols[d]; c < rowenc_cols[d] + ROWENC_SYMBOL_COL; c++)
+		nb->sym_at += c->width;
+	for (nb->fixed = nb->sym_at + 1, c++; c->name != NULL; c++)
+		nb->fixed += c->width;
 	rowenc_native_head(nb);
 }
 

@@ -251,21 +251,22 @@ ch_boot_done_cb(struct svc *svc, void *arg, const struct insert_response *r)
 void
 ch_insert(struct svc *svc, struct sink_insert *ins)
 {
-	char	 token[64], *url = NULL;
+	const char	*to = svc->insert_url[ins->table];
+	char		 token[64], *url = NULL;
 
 	if (svc->boot.caps.dedup_token) {
 		sink_token(ins, token, sizeof token);
-		xasprintf(&url, "%s&insert_deduplication_token=%s",
-		    svc->insert_url[ins->table], token);
+		xasprintf(&url, "%s&insert_deduplication_token=%s", to, token);
+		to = url;
 	}
 	if (ins->table != SCHEMA_TICKS) {
-		http_post(svc, url != NULL ? url : svc->insert_url[ins->table],
-		    ins->body.data, ins->body.len, url, ch_insert_done_cb, ins);
+		http_post(svc, to, ins->body.data, ins->body.len, url,
+		    ch_insert_done_cb, ins);
 		return;
 	}
 	rowenc_native_start(&ins->native, svc->boot.caps.dialect,
 	    ins->body.data, ins->nrows);
-	http_post_read(svc, url != NULL ? url : svc->insert_url[ins->table],
+	http_post_read(svc, to,
 	    rowenc_native_size(svc->boot.caps.dialect, ins->body.len,
 	    ins->nrows), ch_insert_read, ch_insert_rewind, &ins->native, url,
 	    ch_insert_done_cb, ins);

@@ -331,25 +331,23 @@ START_TEST(test_rowenc_native_block)
 	struct rowenc_native	 nb;
 	struct block		 want = { .len = 0 };
 	uint8_t			 got[4096 + 1];
-	char			*sql, *name, *save = NULL;
+	char			*sql, *name, *names[16], *save = NULL;
 	size_t			 piece, n, k;
-	unsigned		 ncols = 0;
+	unsigned		 ncols = 0, i;
 
 	case_rows(d);
 	sql = schema_insert_sql(d, SCHEMA_TICKS, "db", "t");
 	ck_assert_str_eq(strrchr(sql, ' '), " Native");
 	*strchr(sql, ')') = '\0';
 	for (name = strtok_r(strchr(sql, '(') + 1, ", ", &save); name != NULL;
-	    name = strtok_r(NULL, ", ", &save))
-		ncols++;
-	free(sql);
+	    name = strtok_r(NULL, ", ", &save)) {
+		ck_assert_uint_lt(ncols, nitems(names));
+		names[ncols++] = name;
+	}
 	want.b[want.len++] = (uint8_t)ncols;
 	want.b[want.len++] = (uint8_t)nitems(ticks);
-	sql = schema_insert_sql(d, SCHEMA_TICKS, "db", "t");
-	*strchr(sql, ')') = '\0';
-	for (name = strtok_r(strchr(sql, '(') + 1, ", ", &save); name != NULL;
-	    name = strtok_r(NULL, ", ", &save))
-		block_col(&want, d, name, native_type(d, name));
+	for (i = 0; i < ncols; i++)
+		block_col(&want, d, names[i], native_type(d, names[i]));
 	free(sql);
 	ck_assert_uint_eq(rowenc_native_size(d, b.len, nitems(ticks)),
 	    want.len);
