@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ static void	kafka_message(struct svc *, rd_kafka_message_t *, uint64_t,
 static void	kafka_tell_sink(struct svc *,
 		    const rd_kafka_topic_partition_list_t *, bool);
 static int64_t	kafka_get_int(rd_kafka_conf_t *, const char *);
+static void	kafka_malloc_fit(rd_kafka_conf_t *);
 static void	kafka_fit_message_max(rd_kafka_conf_t *,
 		    const struct conf *);
 static void	kafka_seek_cb(void *, int32_t, int64_t, int64_t);
@@ -130,6 +132,35 @@ kafka_fit_message_max(rd_kafka_conf_t *kc, const struct conf *c)
 	snprintf(value, sizeof value, "%lld",
 	    (long long)(fetch_max < 1000 ? 1000 : fetch_max));
 	kafka_set(kc, "message.max.bytes", value);
+}
+
+/*
+ * Keep librdkafka's fetch buffers on the heap.  Each fetch response is
+ * read into one buffer of its size, which lives until the last of its
+ * messages is destroyed: at most fetch.max.bytes, or one record batch
+ * (at most message.max.bytes) more when the first is larger.  A buffer
+ * above glibc's mmap threshold is mapped afresh and unmapped on free, so
+ * the kernel zeroes and faults in every page of every response: 40% of
+ * ticksink's CPU at catch-up on this project's VMs, where page faults are
+ * dear.  With the threshold fixed above the largest
+ * response, freed buffers are reused from the heap, and the trim
+ * threshold at twice that (glibc's own ratio when it moves the threshold
+ * itself) keeps the heap's top from being given back and faulted in again
+ * at every response.  glibc takes no threshold above 32 MiB; past that
+ * it keeps moving its own.
+ */
+static void
+kafka_malloc_fit(rd_kafka_conf_t *kc)
+{
+	int64_t	most;
+
+	most = kafka_get_int(kc, "fetch.max.bytes") +
+	    kafka_get_int(kc, "message.max.bytes");
+	if (most > 32 * 1024 * 1024)
+		return;
+	/* Refused where malloc is not glibc's (ASan, a preloaded one). */
+	(void)mallopt(M_MMAP_THRESHOLD, (int)most);
+	(void)mallopt(M_TRIM_THRESHOLD, (int)most * 2);
 }
 
 /*
@@ -216,6 +247,7 @@ kafka_start(struct svc *svc)
 	svc->kafka_queue_max_bytes =
 	    kafka_get_int(kc, "queued.max.messages.kbytes") * 1024;
 	svc->kafka_queue_min_msgs = kafka_get_int(kc, "queued.min.messages");
+	kafka_malloc_fit(kc);	/* before rd_kafka_new starts its threads */
 	rd_kafka_conf_set_opaque(kc, svc);
 	rd_kafka_conf_set_rebalance_cb(kc, kafka_rebalance_cb);
 	rd_kafka_conf_set_error_cb(kc, kafka_error_cb);

@@ -175,22 +175,15 @@ loop_pipeline_start(struct svc *svc, enum schema_dialect dialect)
 
 /*
  * Memory: one malloc arena, not one per librdkafka thread (its broker
- * threads allocate the messages our loop frees), and a fixed mmap
- * threshold, so that a large buffer goes back to the system when freed
- * instead of staying on the heap; glibc would otherwise raise the
- * threshold after the first such free.  The sink keeps one insert's
- * buffers for the next batch (struct sink_spare), so its own megabytes are
- * not mapped anew each time.  Catching up 1,000,000 ticks (64 partitions,
- * seven runs each way): peak RSS 26.3-28.7 MB instead of 29.1-32.1 (at 640
- * partitions 30.3 instead of 33-34), CPU about 0.1 us per row more, for
- * the page faults of librdkafka's fetch buffers.
+ * threads allocate the messages our loop frees).  kafka_start fits the
+ * mmap and trim thresholds to librdkafka's fetch buffers once the
+ * configuration is known.
  */
 static void
 main_malloc_tune(void)
 {
 	/* Refused where malloc is not glibc's (ASan, a preloaded one). */
 	(void)mallopt(M_ARENA_MAX, 1);
-	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 }
 
 int
