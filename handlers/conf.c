@@ -194,7 +194,7 @@ static const struct conf_key conf_keys[] = {
 
 	/* Below max_insert_block_size, so one insert is one atomic block. */
 	CONF_KEY("batch", "max_rows", CONF_U32, batch_max_rows,
-	    1, 1000000, "45000"),
+	    1, 1000000, "32768"),
 	CONF_KEY("batch", "max_bytes", CONF_U64, batch_max_bytes,
 	    4096, 1073741824, "4194304"),
 	CONF_KEY("batch", "max_delay_ms", CONF_U32, batch_max_delay_ms,
@@ -202,11 +202,11 @@ static const struct conf_key conf_keys[] = {
 	CONF_KEY("batch", "max_inflight", CONF_U32, batch_max_inflight,
 	    1, 64, "2"),
 	/*
-	 * Rows per window, one streamed insert of batches closed full: by
-	 * default ClickHouse's max_insert_block_size, so a window is one part.
+	 * Rows per window, one streamed insert of batches closed full, which
+	 * the server writes as one part (under its max_insert_block_size).
 	 */
 	CONF_KEY("batch", "window_rows", CONF_U32, batch_window_rows,
-	    0, 10000000, "1048576"),
+	    0, 10000000, "262144"),
 	CONF_KEY("batch", "max_buffer_bytes", CONF_U64, batch_max_buffer_bytes,
 	    1, 68719476736ULL, "33554432"),
 

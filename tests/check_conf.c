@@ -141,7 +141,7 @@ static const struct valid_case valid_syntax[] = {
 	    FIELD_STR, "again", 0 },
 	{ "[batch]\nmax_inflight = 064", F(batch_max_inflight), FIELD_U32,
 	    NULL, 64 },
-	{ "[batch]\n\n\n", F(batch_max_rows), FIELD_U32, NULL, 45000 },
+	{ "[batch]\n\n\n", F(batch_max_rows), FIELD_U32, NULL, 32768 },
 };
 
 static const struct reject_case reject_file[] = {
@@ -505,11 +505,11 @@ START_TEST(test_conf_defaults)
 	ck_assert_str_eq(conf->ch_rejects_table, "ticks_rejected");
 	ck_assert_ptr_null(conf->ch_password);
 	ck_assert_uint_eq(conf->ch_timeout_ms, 10000);
-	ck_assert_uint_eq(conf->batch_max_rows, 45000);
+	ck_assert_uint_eq(conf->batch_max_rows, 32768);
 	ck_assert_uint_eq(conf->batch_max_bytes, 4194304);
 	ck_assert_uint_eq(conf->batch_max_delay_ms, 250);
 	ck_assert_uint_eq(conf->batch_max_inflight, 2);
-	ck_assert_uint_eq(conf->batch_window_rows, 1048576);
+	ck_assert_uint_eq(conf->batch_window_rows, 262144);
 	ck_assert_uint_eq(conf->batch_max_buffer_bytes, 33554432);
 	ck_assert_uint_eq(conf->max_message_bytes, 65536);
 	ck_assert_uint_eq(conf->max_future_skew_ms, 300000);
@@ -689,11 +689,11 @@ START_TEST(test_conf_dump_defaults)
 	    "ca_file = \"\"\n"
 	    "tls_verify = true\n"
 	    "\n[batch]\n"
-	    "max_rows = 45000\n"
+	    "max_rows = 32768\n"
 	    "max_bytes = 4194304\n"
 	    "max_delay_ms = 250\n"
 	    "max_inflight = 2\n"
-	    "window_rows = 1048576\n"
+	    "window_rows = 262144\n"
 	    "max_buffer_bytes = 33554432\n"
 	    "\n[validate]\n"
 	    "max_message_bytes = 65536\n"

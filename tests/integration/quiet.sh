@@ -4,7 +4,7 @@
 # was consumed, although no further message arrives (the replaced consumer
 # only checked its batch when a message came, so these rows waited forever).
 # The rows must not have been sent by anything but that timer: with
-# max_rows at its default (45,000), three rows can only go out through the
+# max_rows at its default (32,768), three rows can only go out through the
 # delay.  fetch.max.bytes is set below librdkafka's default
 # message.max.bytes (1000000), which librdkafka refuses unless ticksink
 # brings message.max.bytes down with it.
