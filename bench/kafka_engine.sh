@@ -87,9 +87,12 @@ grep -qs '<auto_offset_reset>smallest</auto_offset_reset>' "${CH_DIR:-/nonexiste
 	printf 'kafka_engine: warning: no <kafka><auto_offset_reset>smallest in %s: the backlog will be skipped\n' \
 	    "${CH_DIR:-?}/config.xml" >&2
 
+# Rows in the engine's target table into C (http_body: no process per poll).
+ch_port=${CH_URL##*:}
 landed() {
-	ch_query "SELECT sum(rows) FROM system.parts
-	    WHERE database = 'default' AND table = 'kafka_ticks' AND active" 2>/dev/null || echo 0
+	http_body "$ch_port" "/?query=SELECT%20sum(rows)%20FROM%20system.parts%20WHERE%20database%3D%27default%27%20AND%20table%3D%27kafka_ticks%27%20AND%20active" 2>/dev/null
+	C=${BODY[0]:-0}
+	[[ $C =~ ^[0-9]+$ ]] || C=0
 }
 
 q "DROP TABLE IF EXISTS default.kafka_ticks_mv"
@@ -102,7 +105,7 @@ q "CREATE TABLE default.kafka_ticks (timestamp DateTime('UTC'),
 # The view first, so the engine starts streaming as soon as the queue exists.
 group=bench_kafka_engine_$$_$RANDOM
 trap cleanup EXIT
-s0=$(cpu_ticks "$CH_PID"); t0=$(now_ms)
+s0=$(cpu_ticks "$CH_PID"); ms_now; t0=$MS
 q "CREATE TABLE default.kafka_ticks_queue (timestamp String,
     timestamp_ms Int64, symbol String, price Float64, volume Float64,
     received_at String)
@@ -117,13 +120,13 @@ q "CREATE MATERIALIZED VIEW default.kafka_ticks_mv TO default.kafka_ticks AS
 
 deadline=$(( t0 + timeout * 1000 )) first=
 while :; do
-	c=$(landed)
-	c=${c:-0}
-	[[ -z $first && $c -gt 0 ]] && first=$(( $(now_ms) - t0 ))
-	(( c >= N )) && break
-	(( $(now_ms) < deadline )) || die "$c of $N rows after $timeout s (group $group)"
-	_ch_pid_alive "$CH_PID" || die "server (pid $CH_PID) died"
-	sleep "$poll"
+	landed
+	ms_now
+	[[ -z $first && $C -gt 0 ]] && first=$(( MS - t0 ))
+	(( C >= N )) && break
+	(( MS < deadline )) || die "$C of $N rows after $timeout s (group $group)"
+	kill -0 "$CH_PID" 2>/dev/null || die "server (pid $CH_PID) died"
+	nap "$poll"
 done
 distinct() {
 	ch_query "SELECT uniqExact(timestamp_ms, symbol, price, volume)
@@ -136,7 +139,7 @@ while (( u < ${KE_DISTINCT:-0} )); do
 	sleep 1
 	u=$(distinct)
 done
-t1=$(now_ms); s1=$(cpu_ticks "$CH_PID")
+ms_now; t1=$MS; s1=$(cpu_ticks "$CH_PID")
 
 cleanup
 cnt=$(ch_query "SELECT count() FROM default.kafka_ticks") || die "count failed"

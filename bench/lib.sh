@@ -17,3 +17,31 @@ median() {
 	printf '%s\n' "$@" | sort -g |
 	    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
+
+# The body of GET http://127.0.0.1:$1$2 (HTTP/1.0, path already
+# URL-encoded) into the array BODY, one line an element; empty if nothing
+# answers.  Bash alone, no process started: the benches poll every 20 to
+# 100 ms beside the processes they measure, and a curl | awk pair per
+# poll cost 34 ms of CPU, most of one of the machine's two cores.
+http_body() {
+	local fd line head=1
+	BODY=()
+	exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 0
+	printf 'GET %s HTTP/1.0\r\n\r\n' "$2" >&"$fd"
+	while IFS= read -r line <&"$fd" || [[ -n $line ]]; do
+		line=${line%$'\r'}
+		if (( head )); then
+			[[ -n $line ]] || head=0
+		else
+			BODY+=("$line")
+		fi
+	done
+	exec {fd}>&-
+}
+
+# Milliseconds now into MS, and a wait of $1 seconds (0.02 by default),
+# without starting a process (see http_body): bash's own clock, and a read
+# that times out on a pipe nobody writes to.
+ms_now() { local t=${EPOCHREALTIME/./}; MS=$(( t / 1000 )); }
+exec {NAP_FD}<> <(:)
+nap() { read -rt "${1:-0.02}" -u "$NAP_FD" || true; }
