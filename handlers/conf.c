@@ -191,6 +191,9 @@ static const struct conf_key conf_keys[] = {
 	    0, CONF_TEXT_MAX, ""),
 	CONF_KEY("clickhouse", "tls_verify", CONF_BOOL, ch_tls_verify,
 	    0, 0, "true"),
+	/* 0: ticks inserts as they are; 1 to 9: gzip at that level. */
+	CONF_KEY("clickhouse", "gzip_level", CONF_U32, ch_gzip_level,
+	    0, 9, "0"),
 
 	/* Below max_insert_block_size, so one insert is one atomic block. */
 	CONF_KEY("batch", "max_rows", CONF_U32, batch_max_rows,

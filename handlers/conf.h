@@ -47,6 +47,7 @@ struct conf {
 	uint32_t	 ch_timeout_ms;
 	char		*ch_ca_file;	/* "" means the system CAs */
 	bool		 ch_tls_verify;	/* false only when set so */
+	uint32_t	 ch_gzip_level;	/* 0: ticks inserts not compressed */
 
 	uint32_t	 batch_max_rows;
 	uint64_t	 batch_max_bytes;

@@ -74,6 +74,14 @@ ch_init(struct svc *svc)
 	    "Transfer-Encoding: chunked");
 	if (svc->stream_headers == NULL)
 		fatalx("curl_slist_append failed");
+	/* A ticks insert's body when gzip_level is set (http.c). */
+	for (l = svc->stream_headers; l != NULL; l = l->next)
+		svc->gzip_headers = curl_slist_append(svc->gzip_headers,
+		    l->data);
+	svc->gzip_headers = curl_slist_append(svc->gzip_headers,
+	    "Content-Encoding: gzip");
+	if (svc->gzip_headers == NULL)
+		fatalx("curl_slist_append failed");
 	svc->ch_urls = conf_urls(c, &svc->ch_nurls);
 	endpoints_init(&svc->ch_endpoints, svc->ch_nurls);
 	ch_endpoint_urls(svc);
@@ -94,6 +102,8 @@ ch_free(struct svc *svc)
 	svc->headers = NULL;
 	curl_slist_free_all(svc->stream_headers);
 	svc->stream_headers = NULL;
+	curl_slist_free_all(svc->gzip_headers);
+	svc->gzip_headers = NULL;
 	free(svc->query_url);
 	for (t = 0; t < 2; t++) {
 		free(svc->insert_sql[t]);

@@ -15,23 +15,37 @@
  * that curl must send again on a new connection is rewound.  A streamed
  * request (a window) reads its body as it goes, in chunked encoding, from a
  * read function that may ask it to wait: the transfer is paused until
- * http_resume.
+ * http_resume.  With [clickhouse] gzip_level set, a read body goes through
+ * zlib's deflate as curl reads it (Content-Encoding: gzip, chunked, since
+ * its compressed length is known only at its end), for a server across a
+ * slow link; on loopback it costs more CPU than it saves (README).
  */
 
 #include <sys/types.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 #include <curl/curl.h>
+#include <zlib.h>
 
 #include "log.h"
 #include "svc.h"
 #include "xmalloc.h"
 
 #define HTTP_RESPONSE_MAX	(16 * 1024 * 1024)
+#define HTTP_GZIP_IN		(64 * 1024)	/* body read per deflate */
+
+/* A read body compressed as curl reads it. */
+struct http_gzip {
+	z_stream	 z;
+	bool		 read_all;	/* the body's last byte is in z */
+	bool		 ended;		/* deflate wrote the gzip trailer */
+	uint8_t		 in[HTTP_GZIP_IN];
+};
 
 struct http_req {
 	struct svc		*svc;
@@ -49,6 +63,7 @@ struct http_req {
 	http_read_fn		*read;		/* body read; or NULL */
 	http_rewind_fn		*rewind;	/* its start again; or NULL */
 	void			*read_arg;
+	struct http_gzip	*gzip;		/* gzip_level set; or NULL */
 };
 
 struct http_sock {
@@ -61,6 +76,9 @@ static void	http_event_cb(evutil_socket_t, short, void *);
 static void	http_timeout_cb(evutil_socket_t, short, void *);
 static size_t	http_write_cb(char *, size_t, size_t, void *);
 static size_t	http_read_cb(char *, size_t, size_t, void *);
+static size_t	http_gzip_read(struct http_req *, char *, size_t);
+static void	http_read_body(struct http_req *, http_read_fn *,
+		    http_rewind_fn *, void *);
 static int	http_seek_cb(void *, curl_off_t, int);
 static struct http_req *http_request(struct svc *, const char *, char *,
 		    void (*)(struct svc *, void *,
@@ -220,8 +238,48 @@ http_read_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	size_t		 n;
 	bool		 wait;
 
+	if (req->gzip != NULL)
+		return (http_gzip_read(req, ptr, size * nmemb));
 	n = req->read(req->svc, req->read_arg, ptr, size * nmemb, &wait);
 	req->svc->http_read = true;
+	return (n == 0 && wait ? CURL_READFUNC_PAUSE : n);
+}
+
+/*
+ * http_read_cb through deflate: compressed bytes into out (room bytes),
+ * reading the body on while deflate asks for more and out has room; a
+ * pause when a streamed body has nothing yet and nothing is left to give,
+ * 0 once the gzip trailer is out.
+ */
+static size_t
+http_gzip_read(struct http_req *req, char *out, size_t room)
+{
+	struct http_gzip	*gz = req->gzip;
+	z_stream		*z = &gz->z;
+	size_t			 n;
+	bool			 wait = false;
+	int			 rc;
+
+	z->next_out = (Bytef *)out;
+	z->avail_out = (uInt)(room > UINT_MAX ? UINT_MAX : room);
+	while (z->avail_out > 0 && !gz->ended) {
+		if (z->avail_in == 0 && !gz->read_all) {
+			n = req->read(req->svc, req->read_arg, (char *)gz->in,
+			    sizeof gz->in, &wait);
+			req->svc->http_read = true;
+			if (n == 0 && wait)
+				break;
+			gz->read_all = n == 0;
+			z->next_in = gz->in;
+			z->avail_in = (uInt)n;
+		}
+		rc = deflate(z, gz->read_all ? Z_FINISH : Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+			gz->ended = true;
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			fatalx("deflate: %d", rc);
+	}
+	n = (size_t)((char *)z->next_out - out);
 	return (n == 0 && wait ? CURL_READFUNC_PAUSE : n);
 }
 
@@ -233,6 +291,12 @@ http_seek_cb(void *userdata, curl_off_t offset, int origin)
 
 	if (offset != 0 || origin != SEEK_SET || req->rewind == NULL)
 		return (CURL_SEEKFUNC_CANTSEEK);
+	if (req->gzip != NULL) {
+		if (deflateReset(&req->gzip->z) != Z_OK)
+			fatalx("deflateReset failed");
+		req->gzip->z.avail_in = 0;
+		req->gzip->read_all = req->gzip->ended = false;
+	}
 	req->rewind(req->read_arg);
 	return (CURL_SEEKFUNC_OK);
 }
@@ -287,16 +351,14 @@ http_post_read(struct svc *svc, const char *url, size_t len,
 	struct http_req	*req;
 
 	req = http_request(svc, url, owned, done, arg);
-	req->read = read;
-	req->rewind = rewind;
-	req->read_arg = read_arg;
-	curl_easy_setopt(req->easy, CURLOPT_READFUNCTION, http_read_cb);
-	curl_easy_setopt(req->easy, CURLOPT_READDATA, req);
+	http_read_body(req, read, rewind, read_arg);
 	curl_easy_setopt(req->easy, CURLOPT_SEEKFUNCTION, http_seek_cb);
 	curl_easy_setopt(req->easy, CURLOPT_SEEKDATA, req);
-	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)len);
-	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->headers);
+	if (req->gzip == NULL) {
+		curl_easy_setopt(req->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+		curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->headers);
+	}
 	http_start(svc, req);
 }
 
@@ -313,13 +375,36 @@ http_stream(struct svc *svc, const char *url, http_read_fn *read,
 	struct http_req	*req;
 
 	req = http_request(svc, url, NULL, done, arg);
+	http_read_body(req, read, NULL, read_arg);
+	http_start(svc, req);
+	return (req);
+}
+
+/*
+ * The body of req comes from read (and rewind, if not NULL): chunked and
+ * compressed when gzip_level is set, else as it is (the caller then says
+ * how it is sent).
+ */
+static void
+http_read_body(struct http_req *req, http_read_fn *read,
+    http_rewind_fn *rewind, void *read_arg)
+{
+	struct svc	*svc = req->svc;
+
 	req->read = read;
+	req->rewind = rewind;
 	req->read_arg = read_arg;
 	curl_easy_setopt(req->easy, CURLOPT_READFUNCTION, http_read_cb);
 	curl_easy_setopt(req->easy, CURLOPT_READDATA, req);
 	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->stream_headers);
-	http_start(svc, req);
-	return (req);
+	if (svc->conf->ch_gzip_level == 0)
+		return;
+	req->gzip = xcalloc(1, sizeof *req->gzip);
+	/* windowBits 15 + 16: a gzip header and trailer around the data. */
+	if (deflateInit2(&req->gzip->z, (int)svc->conf->ch_gzip_level,
+	    Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		fatalx("deflateInit2 failed");
+	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->gzip_headers);
 }
 
 /* A streamed request's body has more, or its end: read on. */
@@ -458,6 +543,10 @@ http_finish(struct svc *svc, CURL *easy, CURLcode result)
 		ch_endpoint_away(svc, req->endpoint, why);
 	}
 	req->done(svc, req->arg, &resp);
+	if (req->gzip != NULL) {
+		deflateEnd(&req->gzip->z);
+		free(req->gzip);
+	}
 	free(req->owned);
 	free(req->resp);
 	free(req);

@@ -51,6 +51,7 @@ struct svc {
 	char			*insert_url[2];
 	struct curl_slist	*headers;	/* shared by every request */
 	struct curl_slist	*stream_headers; /* the same, chunked */
+	struct curl_slist	*gzip_headers;	/* chunked, gzip encoded */
 	bool			 ch_ready;
 
 	/* HTTP: curl multi on the loop. */

@@ -301,6 +301,8 @@ static const struct reject_case reject_secret[] = {
 static const struct range_case ranges[] = {
 	{ "clickhouse", "timeout_ms", "TICKSINK_CLICKHOUSE_TIMEOUT_MS",
 	    F(ch_timeout_ms), FIELD_U32, 100, 600000 },
+	{ "clickhouse", "gzip_level", "TICKSINK_CLICKHOUSE_GZIP_LEVEL",
+	    F(ch_gzip_level), FIELD_U32, 0, 9 },
 	{ "batch", "max_rows", "TICKSINK_BATCH_MAX_ROWS",
 	    F(batch_max_rows), FIELD_U32, 1, 1000000 },
 	{ "batch", "max_bytes", "TICKSINK_BATCH_MAX_BYTES",
@@ -505,6 +507,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_str_eq(conf->ch_rejects_table, "ticks_rejected");
 	ck_assert_ptr_null(conf->ch_password);
 	ck_assert_uint_eq(conf->ch_timeout_ms, 10000);
+	ck_assert_uint_eq(conf->ch_gzip_level, 0);
 	ck_assert_uint_eq(conf->batch_max_rows, 32768);
 	ck_assert_uint_eq(conf->batch_max_bytes, 4194304);
 	ck_assert_uint_eq(conf->batch_max_delay_ms, 250);
@@ -688,6 +691,7 @@ START_TEST(test_conf_dump_defaults)
 	    "timeout_ms = 10000\n"
 	    "ca_file = \"\"\n"
 	    "tls_verify = true\n"
+	    "gzip_level = 0\n"
 	    "\n[batch]\n"
 	    "max_rows = 32768\n"
 	    "max_bytes = 4194304\n"

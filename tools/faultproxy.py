@@ -49,10 +49,12 @@ time); when its count is used up the proxy is back to pass.
                                case-insensitive, leading blanks ignored) get
                                the fault and use up the count; the others
                                pass through
-    stats                      "ok requests=R forwarded=F faulted=X"
+    stats                      "ok requests=R forwarded=F faulted=X gzip=G"
                                requests: requests read (headers received);
                                forwarded: requests written to the upstream;
-                               faulted: requests a fault was applied to
+                               faulted: requests a fault was applied to;
+                               gzip: requests whose body came with
+                               Content-Encoding: gzip
     quit                       reply "ok" and exit 0
     Blank lines and lines starting with '#' are ignored (no reply).
 
@@ -333,6 +335,7 @@ class Proxy:
         self.requests = 0
         self.forwarded = 0
         self.faulted = 0
+        self.gzip = 0
         self.stop = asyncio.Event()
         self.exit_code = 0
 
@@ -371,8 +374,8 @@ class Proxy:
                 self.rule = None
                 return "ok"
             if cmd == "stats":
-                return "ok requests=%d forwarded=%d faulted=%d" % (
-                    self.requests, self.forwarded, self.faulted)
+                return "ok requests=%d forwarded=%d faulted=%d gzip=%d" % (
+                    self.requests, self.forwarded, self.faulted, self.gzip)
             self.stop.set()
             return "ok"
         if cmd in FAULTS_WITH_COUNT:
@@ -453,6 +456,8 @@ class Proxy:
             return "fin"
         req = Request(head, peer)
         self.requests += 1
+        if "gzip" in head.tokens("content-encoding"):
+            self.gzip += 1
         rule, left = self.take_fault(req)
         await req.read_body(reader, writer)
         if rule is None:

@@ -216,9 +216,16 @@ cmd "bogus 1"
 [[ $REPLY == "error: "* ]] || fail "unknown command answered '$REPLY'"
 cmd "drop 0"
 [[ $REPLY == "error: "* ]] || fail "'drop 0' answered '$REPLY'"
+# A gzip-encoded body passes through as it is (the server inflates it).
+printf '4242\n' | gzip > "$T/gz"
+http -H 'Content-Encoding: gzip' --data-binary @"$T/gz" \
+    "$P/?query=$(urlencode 'INSERT INTO default.fp FORMAT TSV')"
+[ "$CODE" = 200 ] && [ "$(count_x 4242)" -eq 1 ] ||
+	fail "gzip insert through the proxy: $CODE $BODY"
 cmd_ok "stats"
-[[ $REPLY =~ ^ok\ requests=([0-9]+)\ forwarded=([0-9]+)\ faulted=([0-9]+)$ ]] ||
+[[ $REPLY =~ ^ok\ requests=([0-9]+)\ forwarded=([0-9]+)\ faulted=([0-9]+)\ gzip=([0-9]+)$ ]] ||
 	fail "stats: '$REPLY'"
+[ "${BASH_REMATCH[4]}" -eq 1 ] || fail "stats: gzip=${BASH_REMATCH[4]}, want 1: $REPLY"
 # faulted: 2 x error500 (insert_only), error503, drop, reset, blackhole, delay, error500
 [ "${BASH_REMATCH[3]}" -eq 8 ] || fail "stats: faulted=${BASH_REMATCH[3]}, want 8: $REPLY"
 [ "${BASH_REMATCH[1]}" -eq $(( BASH_REMATCH[2] + 6 )) ] ||
