@@ -44,14 +44,15 @@ static void	ch_window_done_cb(struct svc *, void *,
 static char	*ch_url_with_query(const char *, const char *);
 static int	 ch_first_line(const struct insert_response *);
 static void	 ch_endpoint_urls(struct svc *);
+static struct curl_slist *ch_headers_and(const struct curl_slist *,
+		    const char *);
 
 /* Prepare headers and the query URL. */
 void
 ch_init(struct svc *svc)
 {
-	struct conf		*c = svc->conf;
-	struct curl_slist	*l;
-	char			*h;
+	struct conf	*c = svc->conf;
+	char		*h;
 
 	xasprintf(&h, "X-ClickHouse-User: %s", c->ch_user);
 	svc->headers = curl_slist_append(svc->headers, h);
@@ -67,21 +68,11 @@ ch_init(struct svc *svc)
 	if (svc->headers == NULL)
 		fatalx("curl_slist_append failed");
 	/* A window's body is sent as it comes. */
-	for (l = svc->headers; l != NULL; l = l->next)
-		svc->stream_headers = curl_slist_append(svc->stream_headers,
-		    l->data);
-	svc->stream_headers = curl_slist_append(svc->stream_headers,
+	svc->stream_headers = ch_headers_and(svc->headers,
 	    "Transfer-Encoding: chunked");
-	if (svc->stream_headers == NULL)
-		fatalx("curl_slist_append failed");
 	/* A ticks insert's body when gzip_level is set (http.c). */
-	for (l = svc->stream_headers; l != NULL; l = l->next)
-		svc->gzip_headers = curl_slist_append(svc->gzip_headers,
-		    l->data);
-	svc->gzip_headers = curl_slist_append(svc->gzip_headers,
+	svc->gzip_headers = ch_headers_and(svc->stream_headers,
 	    "Content-Encoding: gzip");
-	if (svc->gzip_headers == NULL)
-		fatalx("curl_slist_append failed");
 	svc->ch_urls = conf_urls(c, &svc->ch_nurls);
 	endpoints_init(&svc->ch_endpoints, svc->ch_nurls);
 	ch_endpoint_urls(svc);
@@ -89,6 +80,19 @@ ch_init(struct svc *svc)
 	schema_boot_init(&svc->boot, c->ch_database, c->ch_table,
 	    c->ch_rejects_table, c->diag_ticks_retention_days, 7);
 	schema_boot_diag_ttl(&svc->boot, c->diag_retention_days);
+}
+
+/* A copy of the header list base with one more; returns allocated. */
+static struct curl_slist *
+ch_headers_and(const struct curl_slist *base, const char *more)
+{
+	struct curl_slist	*l = NULL;
+
+	for (; base != NULL; base = base->next)
+		l = curl_slist_append(l, base->data);
+	if ((l = curl_slist_append(l, more)) == NULL)
+		fatalx("curl_slist_append failed");
+	return (l);
 }
 
 /* Free what ch_init made. */
