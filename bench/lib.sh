@@ -20,9 +20,11 @@ median() {
 
 # The body of GET http://127.0.0.1:$1$2 (HTTP/1.0, path already
 # URL-encoded) into the array BODY, one line an element; empty if nothing
-# answers.  Bash alone, no process started: the benches poll every 20 to
-# 100 ms beside the processes they measure, and a curl | awk pair per
-# poll cost 34 ms of CPU, most of one of the machine's two cores.
+# answers.  Bash alone, no process started: the benches poll beside the
+# processes they measure, and a curl | awk pair per poll cost 34 ms of
+# CPU.  Bash reads a socket a byte per system call, so this is for short
+# answers (kafka_engine.sh's row count every 100 ms); bench/progress.py
+# polls ticksink's /metrics.
 http_body() {
 	local fd line head=1
 	BODY=()

@@ -142,12 +142,12 @@ kafka_fit_message_max(rd_kafka_conf_t *kc, const struct conf *c)
  * above glibc's mmap threshold is mapped afresh and unmapped on free, so
  * the kernel zeroes and faults in every page of every response: 40% of
  * ticksink's CPU at catch-up on this project's VMs, where page faults are
- * dear.  With the threshold fixed above the largest
- * response, freed buffers are reused from the heap, and the trim
- * threshold at twice that (glibc's own ratio when it moves the threshold
- * itself) keeps the heap's top from being given back and faulted in again
- * at every response.  glibc takes no threshold above 32 MiB; past that
- * it keeps moving its own.
+ * dear.  With the threshold fixed above the largest response, freed
+ * buffers are reused from the heap, and the trim threshold at twice that
+ * (glibc's own ratio when it moves the threshold itself) keeps the heap's
+ * top from being given back and faulted in again at every response.
+ * glibc takes no threshold above 32 MiB; past that it keeps moving its
+ * own.
  */
 static void
 kafka_malloc_fit(rd_kafka_conf_t *kc)
