@@ -78,7 +78,7 @@ static size_t	http_write_cb(char *, size_t, size_t, void *);
 static size_t	http_read_cb(char *, size_t, size_t, void *);
 static size_t	http_gzip_read(struct http_req *, char *, size_t);
 static void	http_read_body(struct http_req *, http_read_fn *,
-		    http_rewind_fn *, void *);
+		    http_rewind_fn *, void *, struct curl_slist *);
 static int	http_seek_cb(void *, curl_off_t, int);
 static struct http_req *http_request(struct svc *, const char *, char *,
 		    void (*)(struct svc *, void *,
@@ -351,14 +351,12 @@ http_post_read(struct svc *svc, const char *url, size_t len,
 	struct http_req	*req;
 
 	req = http_request(svc, url, owned, done, arg);
-	http_read_body(req, read, rewind, read_arg);
+	http_read_body(req, read, rewind, read_arg, svc->headers);
 	curl_easy_setopt(req->easy, CURLOPT_SEEKFUNCTION, http_seek_cb);
 	curl_easy_setopt(req->easy, CURLOPT_SEEKDATA, req);
-	if (req->gzip == NULL) {
+	if (req->gzip == NULL)
 		curl_easy_setopt(req->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)len);
-		curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->headers);
-	}
 	http_start(svc, req);
 }
 
@@ -375,19 +373,19 @@ http_stream(struct svc *svc, const char *url, http_read_fn *read,
 	struct http_req	*req;
 
 	req = http_request(svc, url, NULL, done, arg);
-	http_read_body(req, read, NULL, read_arg);
+	http_read_body(req, read, NULL, read_arg, svc->stream_headers);
 	http_start(svc, req);
 	return (req);
 }
 
 /*
  * The body of req comes from read (and rewind, if not NULL): chunked and
- * compressed when gzip_level is set, else as it is (the caller then says
- * how it is sent).
+ * compressed when gzip_level is set, else as it is, with headers (borrowed;
+ * they live as long as svc).
  */
 static void
 http_read_body(struct http_req *req, http_read_fn *read,
-    http_rewind_fn *rewind, void *read_arg)
+    http_rewind_fn *rewind, void *read_arg, struct curl_slist *headers)
 {
 	struct svc	*svc = req->svc;
 
@@ -396,9 +394,10 @@ http_read_body(struct http_req *req, http_read_fn *read,
 	req->read_arg = read_arg;
 	curl_easy_setopt(req->easy, CURLOPT_READFUNCTION, http_read_cb);
 	curl_easy_setopt(req->easy, CURLOPT_READDATA, req);
-	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, svc->stream_headers);
-	if (svc->conf->ch_gzip_level == 0)
+	if (svc->conf->ch_gzip_level == 0) {
+		curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, headers);
 		return;
+	}
 	req->gzip = xcalloc(1, sizeof *req->gzip);
 	/* windowBits 15 + 16: a gzip header and trailer around the data. */
 	if (deflateInit2(&req->gzip->z, (int)svc->conf->ch_gzip_level,
