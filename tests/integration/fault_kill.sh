@@ -38,7 +38,4 @@ skipped=$(grep -o '[0-9]* messages from offset [0-9]* already in clickhouse' \
 echo "resume check skipped $skipped messages already in clickhouse"
 [ "$skipped" -ge "$before" ] ||
 	fail "resume check skipped $skipped, but $before had landed"
-verify_exactly_once
-ticksink_stop
-[ "$TICKSINK_STATUS" -eq 0 ] || fail "ticksink exited $TICKSINK_STATUS"
-verify_committed
+verify_drained

@@ -41,7 +41,4 @@ hwm_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$TICKSINK_PID/status")
 echo "peak RSS over the whole run $(( hwm_kb / 1024 )) MiB"
 [ $(( hwm_kb * 1024 )) -le $(( BOUND + OVERHEAD )) ] ||
 	fail "peak RSS ${hwm_kb} KiB over bound + overhead"
-verify_exactly_once
-ticksink_stop
-[ "$TICKSINK_STATUS" -eq 0 ] || fail "ticksink exited $TICKSINK_STATUS"
-verify_committed
+verify_drained

@@ -8,6 +8,7 @@
 #   stream_all                             the rest, chunk by chunk
 #   verify_exactly_once                    tables == expectation, no dups
 #   verify_committed                       group offsets == end offsets
+#   verify_drained                         both, around a clean drain
 #
 # The mock broker keeps at most 5 MiB per partition and drops the oldest
 # data beyond that, read or not, so the stream goes out in chunks of
@@ -111,6 +112,15 @@ verify_committed() {
 	awk '$6 != $8 { exit 1 }' "$IT_DIR/offsets.end" ||
 		fail "committed offsets differ from end offsets: $(cat "$IT_DIR/offsets.end")"
 	echo "ok: committed == end: $(tr '\n' ' ' < "$IT_DIR/offsets.end")"
+}
+
+# The end of a stream test: the tables hold exactly the stream, ticksink
+# drains on SIGTERM and exits 0, and the group committed every offset.
+verify_drained() {
+	verify_exactly_once
+	ticksink_stop
+	[ "$TICKSINK_STATUS" -eq 0 ] || fail "ticksink exited $TICKSINK_STATUS"
+	verify_committed
 }
 
 # Start tools/faultproxy.py in front of the private ClickHouse; sets
